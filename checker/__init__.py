@@ -1,0 +1,17 @@
+"""A numerical checker for theorems of deep-learning theory.
+
+State a claim as a SymPy relation over the measured quantities of a system; the checker draws
+instances with Hypothesis, measures each quantity as an enclosure (exact rational, rigorous ball
+or estimate with its error), and returns a verdict: proved, certified, passed, inconclusive,
+refuted (with a shrunk, replayable counterexample), vacuous or error.
+"""
+from .api import conjecture, theorem
+from .arith import Enclosure, Precision
+from .statements import Proof, Statement
+from .systems import MeasurementError, System, system_family
+from .verdicts import Verdict
+
+__all__ = [
+    "Enclosure", "MeasurementError", "Precision", "Proof", "Statement", "System", "Verdict",
+    "conjecture", "system_family", "theorem",
+]

@@ -1,0 +1,250 @@
+"""SymPy statements over measured quantities, and their evaluation with interval semantics.
+
+A statement's conclusion is a SymPy relation (``Eq``, ``Ge``, ``Gt``, ``Le``, ``Lt``) whose free
+symbols are quantity names of its system.  On an instance, every symbol is replaced by its
+:class:`~checker.arith.Enclosure` and the relation's *margin* is enclosed:
+
+* ``lhs >= rhs`` / ``lhs > rhs``: margin ``lhs - rhs``;  ``lhs <= rhs`` / ``lhs < rhs``: ``rhs - lhs``;
+* ``Eq(lhs, rhs)``: margin ``-|lhs - rhs|`` (never positive; zero means the identity holds).
+
+Expressions over exact inputs using only field operations, integer powers, ``Abs``, ``Max`` and
+``Min`` are evaluated in exact rationals; anything else (``sqrt``, ``exp``, ``log``, non-integer
+powers, ball or estimated inputs) in arb balls at the working precision.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+import sympy
+from flint import arb, fmpq
+from sympy.parsing.sympy_parser import parse_expr, standard_transformations
+
+from .arith import Enclosure, rational, weakest, working_precision
+from .systems import System
+
+RELATIONS = (sympy.Eq, sympy.Ge, sympy.Gt, sympy.Le, sympy.Lt)
+
+
+class StatementError(ValueError):
+    """A statement is malformed (bad syntax, unknown quantity, not a relation)."""
+
+
+def parse_relation(text: Any, names: set[str], where: str) -> sympy.core.relational.Relational:
+    """A SymPy relation from a string (``==`` allowed) or a relation, over the symbols ``names``.
+
+    Every name is read as a plain real symbol, so quantity names such as ``S``, ``E``, ``N`` or
+    ``gamma`` never collide with SymPy's constants and functions.
+    """
+    if isinstance(text, sympy.core.relational.Relational):
+        rel = text
+    elif isinstance(text, str):
+        local = {n: sympy.Symbol(n, real=True) for n in names}
+        parts = re.split(r"(?<![<>=!])==(?!=)", text)
+        try:
+            if len(parts) == 2:
+                rel = sympy.Eq(*(parse_expr(p, local_dict=local, transformations=standard_transformations) for p in parts), evaluate=False)
+            elif len(parts) == 1:
+                rel = parse_expr(text, local_dict=local, transformations=standard_transformations, evaluate=False)
+            else:
+                raise StatementError(f"{where}: more than one '==' in {text!r}")
+        except (SyntaxError, TypeError, sympy.SympifyError, TokenError_) as exc:
+            raise StatementError(f"{where}: cannot parse {text!r}: {exc}") from None
+    else:
+        raise StatementError(f"{where}: expected a string or a SymPy relation, got {type(text).__name__}")
+    if not isinstance(rel, RELATIONS):
+        raise StatementError(
+            f"{where}: {text!r} is not a relation; write it as lhs >= rhs, lhs <= rhs, lhs > rhs, "
+            f"lhs < rhs or lhs == rhs"
+        )
+    # Re-express every symbol as a real symbol of the same name so relations built by users with
+    # plain sympy.Symbol and those parsed here agree.
+    rel = rel.xreplace({s: sympy.Symbol(s.name, real=True) for s in rel.free_symbols})
+    unknown = sorted(s.name for s in rel.free_symbols if s.name not in names)
+    if unknown:
+        raise StatementError(f"{where}: unknown quantity {', '.join(map(repr, unknown))}; known: {', '.join(sorted(names))}")
+    return rel
+
+
+try:  # the tokenizer error type moved between Python versions
+    from tokenize import TokenError as TokenError_
+except ImportError:  # pragma: no cover
+    TokenError_ = SyntaxError
+
+
+def _is_exact_op(expr: sympy.Expr) -> bool:
+    return isinstance(expr, (sympy.Add, sympy.Mul, sympy.Abs, sympy.Max, sympy.Min)) or (
+        isinstance(expr, sympy.Pow) and expr.exp.is_Integer
+    )
+
+
+def _exact(expr: sympy.Expr, values: Mapping[str, fmpq]) -> fmpq | None:
+    """Exact rational value of ``expr``, or None when it needs a non-rational operation."""
+    if expr.is_Symbol:
+        return values[expr.name]
+    if expr.is_Rational:
+        return fmpq(int(expr.p), int(expr.q))
+    if not _is_exact_op(expr):
+        return None
+    args = [_exact(a, values) for a in expr.args]
+    if any(a is None for a in args):
+        return None
+    if isinstance(expr, sympy.Add):
+        return sum(args[1:], args[0])
+    if isinstance(expr, sympy.Mul):
+        out = args[0]
+        for a in args[1:]:
+            out = out * a
+        return out
+    if isinstance(expr, sympy.Pow):
+        base, exp = args
+        if base == 0 and exp < 0:
+            raise ZeroDivisionError(f"0 raised to a negative power in {expr}")
+        return base ** int(exp)
+    if isinstance(expr, sympy.Abs):
+        return abs(args[0])
+    if isinstance(expr, sympy.Max):
+        return max(args)
+    return min(args)
+
+
+_BALL_FUNCS: dict[type, Callable[[arb], arb]] = {
+    sympy.exp: lambda a: a.exp(),
+    sympy.log: lambda a: a.log(),
+    sympy.Abs: abs,
+    sympy.sin: lambda a: a.sin(),
+    sympy.cos: lambda a: a.cos(),
+    sympy.tanh: lambda a: a.tanh(),
+}
+
+
+def _ball(expr: sympy.Expr, values: Mapping[str, arb]) -> arb:
+    """Ball enclosure of ``expr`` (inputs are balls at the current precision)."""
+    if expr.is_Symbol:
+        return values[expr.name]
+    if expr.is_Rational:
+        return arb(fmpq(int(expr.p), int(expr.q)))
+    if expr is sympy.pi:
+        return arb.pi()
+    if expr is sympy.E:
+        return arb(1).exp()
+    if expr.is_Float:
+        raise StatementError(f"float literal {expr} in a statement: write it as a rational (e.g. 1/10)")
+    args = [_ball(a, values) for a in expr.args]
+    if isinstance(expr, sympy.Add):
+        return sum(args[1:], args[0])
+    if isinstance(expr, sympy.Mul):
+        out = args[0]
+        for a in args[1:]:
+            out = out * a
+        return out
+    if isinstance(expr, sympy.Pow):
+        base, exp = args
+        if expr.exp.is_Integer:
+            return base ** int(expr.exp)
+        if expr.exp == sympy.Rational(1, 2):
+            return base.sqrt()
+        return (exp * base.log()).exp()  # base must be positive; arb returns nan otherwise
+    if isinstance(expr, sympy.Max):
+        return _fold(arb.max, args)
+    if isinstance(expr, sympy.Min):
+        return _fold(arb.min, args)
+    for func, impl in _BALL_FUNCS.items():
+        if isinstance(expr, func):
+            return impl(args[0])
+    raise StatementError(f"no ball evaluation for {type(expr).__name__} in {expr}")
+
+
+def _fold(op: Callable[[arb, arb], arb], args: list[arb]) -> arb:
+    out = args[0]
+    for a in args[1:]:
+        out = op(out, a)
+    return out
+
+
+def enclose(expr: sympy.Expr, values: Mapping[str, Enclosure], bits: int) -> Enclosure:
+    """Enclosure of ``expr`` with each free symbol replaced by its measured enclosure."""
+    names = {s.name for s in expr.free_symbols}
+    kind = weakest([values[n].kind for n in names])
+    if kind == "exact":
+        q = _exact(expr, {n: values[n].value for n in names})
+        if q is not None:
+            return Enclosure.exact(q)
+    with working_precision(bits):
+        ball = _ball(expr, {n: values[n].as_ball() for n in names})
+    if not ball.is_finite():
+        raise ArithmeticError(f"non-finite enclosure of {expr} (a log or power of a non-positive value?)")
+    notes = sorted({values[n].note for n in names if values[n].kind == kind and values[n].note})
+    return Enclosure(ball, "ball" if kind == "exact" else kind, "; ".join(notes) or f"ball arithmetic at {bits} bits")
+
+
+def margin(rel: sympy.core.relational.Relational, values: Mapping[str, Enclosure], bits: int) -> Enclosure:
+    """The enclosed margin of ``rel`` (positive or zero: holds; negative: violated)."""
+    if isinstance(rel, sympy.Eq):
+        diff = enclose(rel.lhs - rel.rhs, values, bits)
+        if diff.kind == "exact":
+            return Enclosure.exact(-abs(diff.value))
+        return Enclosure(-abs(diff.value), diff.kind, diff.note)
+    expr = rel.lhs - rel.rhs if isinstance(rel, (sympy.Ge, sympy.Gt)) else rel.rhs - rel.lhs
+    return enclose(expr, values, bits)
+
+
+@dataclass(frozen=True)
+class Proof:
+    """The outcome of a symbolic proof: ``holds`` is True only for an identity shown exactly.
+
+    ``scope`` says for which family the proof holds (e.g. "widths 2-3-2, depth 3").
+    """
+
+    holds: bool
+    method: str
+    scope: str
+    detail: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class Statement:
+    """A theorem or conjecture: a relation over a system's quantities, with its provenance.
+
+    ``expect`` is ``"holds"`` for claims believed true and ``"fails"`` for mutated or false
+    claims (a test of such a statement passes only when the checker refutes it).
+    """
+
+    id: str
+    title: str
+    source: str
+    system: System
+    conclusion: Any
+    hypotheses: tuple[Any, ...] = ()
+    expect: str = "holds"
+    proof: Callable[[], Proof] | None = None
+    notes: str = ""
+    figures: tuple[Callable[[Any], Any], ...] = ()
+    origin: str = ""
+    relation: sympy.core.relational.Relational = field(init=False)
+    hypothesis_relations: tuple[sympy.core.relational.Relational, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]*", self.id or ""):
+            raise StatementError(f"statement id {self.id!r}: use letters, digits, '.', '_' and '-'")
+        if not isinstance(self.system, System):
+            raise StatementError(f"{self.id}: system must be a checker System, got {type(self.system).__name__}")
+        if self.expect not in ("holds", "fails"):
+            raise StatementError(f"{self.id}: expect must be 'holds' or 'fails', got {self.expect!r}")
+        names = set(self.system.quantities)
+        self.relation = parse_relation(self.conclusion, names, f"{self.id} conclusion")
+        hyps = (self.hypotheses,) if isinstance(self.hypotheses, (str, sympy.Basic)) else tuple(self.hypotheses)
+        self.hypothesis_relations = tuple(
+            parse_relation(h, names, f"{self.id} hypothesis {k + 1}") for k, h in enumerate(hyps)
+        )
+
+    @property
+    def symbols(self) -> set[str]:
+        """Every quantity name the conclusion and the extra hypotheses use."""
+        rels = (self.relation, *self.hypothesis_relations)
+        return {s.name for r in rels for s in r.free_symbols}
+
+    def latex(self) -> str:
+        return sympy.latex(self.relation)

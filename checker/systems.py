@@ -1,0 +1,105 @@
+"""Systems: families of instances plus the functions that measure named quantities on them.
+
+A :class:`System` is what a statement is *about*.  It holds
+
+* a Hypothesis strategy drawing JSON-serialisable instances (dicts of rationals, ints, strings),
+* ``quantities``: the symbol names a statement may use, each with a one-line description,
+* ``measure(instance, precision, names)``: a dict ``name -> Enclosure`` for the requested names,
+* ``scope(instance, precision)``: ``None`` when the instance satisfies the system's hypotheses,
+  otherwise the reason it does not (the instance is then *hypotheses-unsatisfied*).
+
+Systems are built by *families*, functions registered with :func:`system_family`, whose keyword
+arguments are the system's parameters (``python -m checker systems`` lists them).
+"""
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+from hypothesis.strategies import SearchStrategy
+
+from .arith import Enclosure, Precision
+
+Instance = dict[str, Any]
+Measure = Callable[[Instance, Precision, frozenset[str]], Mapping[str, Enclosure]]
+Scope = Callable[[Instance, Precision], "str | None"]
+
+
+class MeasurementError(ArithmeticError):
+    """A measurement broke (NaN, overflow, a solver failure); the message names the quantity."""
+
+
+def _always_in_scope(instance: Instance, precision: Precision) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class System:
+    """A family of instances and the quantities measured on each (see the module docstring)."""
+
+    name: str
+    description: str
+    quantities: Mapping[str, str]
+    strategy: SearchStrategy
+    measure: Measure
+    scope: Scope = _always_in_scope
+    hypotheses: tuple[str, ...] = ()
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+
+    def check_names(self, names: set[str], where: str) -> None:
+        """Raise a ``ValueError`` naming every symbol of ``where`` that is not a quantity here."""
+        unknown = sorted(set(names) - set(self.quantities))
+        if unknown:
+            raise ValueError(
+                f"{where}: unknown quantity {', '.join(map(repr, unknown))} for system {self.name}; "
+                f"its quantities are {', '.join(sorted(self.quantities))} "
+                f"(`python -m checker systems` documents them)"
+            )
+
+    def measured(self, instance: Instance, precision: Precision, names: set[str]) -> dict[str, Enclosure]:
+        """The requested quantities, checked to be present and to be enclosures."""
+        values = dict(self.measure(instance, precision, frozenset(names)))
+        missing = sorted(set(names) - set(values))
+        if missing:
+            raise MeasurementError(f"system {self.name} did not measure {', '.join(missing)}")
+        for name in names:
+            if not isinstance(values[name], Enclosure):
+                raise MeasurementError(f"quantity {name} of {self.name} is not an Enclosure: {values[name]!r}")
+        return values
+
+
+@dataclass(frozen=True)
+class SystemFamily:
+    """A registered system constructor: its name, documentation, parameters and quantity symbols."""
+
+    name: str
+    build: Callable[..., System]
+    doc: str
+    quantities: Mapping[str, str]
+
+    def parameters(self) -> dict[str, str]:
+        sig = inspect.signature(self.build)
+        return {
+            p.name: ("required" if p.default is inspect.Parameter.empty else repr(p.default))
+            for p in sig.parameters.values()
+        }
+
+
+_FAMILIES: dict[str, SystemFamily] = {}
+
+
+def system_family(quantities: Mapping[str, str]) -> Callable[[Callable[..., System]], Callable[..., System]]:
+    """Register a system constructor; ``quantities`` documents the symbols its systems measure."""
+
+    def register(build: Callable[..., System]) -> Callable[..., System]:
+        name = f"{build.__module__}.{build.__name__}"
+        _FAMILIES[name] = SystemFamily(name, build, inspect.getdoc(build) or "", dict(quantities))
+        return build
+
+    return register
+
+
+def families() -> dict[str, SystemFamily]:
+    """Every registered system family by qualified name."""
+    return dict(_FAMILIES)

@@ -1,0 +1,151 @@
+"""Verdict kinds, per-instance outcomes, aggregation and the check profiles (DESIGN.md contract).
+
+Per instance, the enclosed margin ``m`` of the conclusion decides:
+
+========================  ==========================================================
+outcome                   condition
+========================  ==========================================================
+``holds`` (certified)     exact ``m >= 0`` (``> 0`` for strict relations), or a rigorous
+                          ball with ``m > 0`` entirely
+``holds`` (passed)        an estimated ball with ``m > 0`` entirely, or an identity whose
+                          non-exact enclosure of ``lhs - rhs`` contains 0 and is narrower
+                          than the equality budget ``2^{-bits/2}·(1 + |lhs| + |rhs|)``
+``violated``              ``m < 0`` entirely (exact, rigorous or outside the estimate)
+``undecided``             the enclosure straddles the threshold: escalate precision first
+``out_of_scope``          a hypothesis of the system or statement is false
+``error``                 the measurement broke (NaN, overflow, timeout, exception)
+========================  ==========================================================
+
+Aggregated over instances: any violation → ``refuted``; else any error → ``error``; else any
+undecided → ``inconclusive``; else no in-scope instance → ``vacuous``; else ``certified`` when
+every in-scope instance held with exact or rigorous evidence (``passed`` otherwise), upgraded to
+``proved`` when the statement's symbolic proof holds.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+from .arith import Enclosure, Precision
+
+
+class Verdict(str, enum.Enum):
+    PROVED = "proved"
+    CERTIFIED = "certified"
+    PASSED = "passed"
+    INCONCLUSIVE = "inconclusive"
+    REFUTED = "refuted"
+    VACUOUS = "vacuous"
+    ERROR = "error"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Outcome(str, enum.Enum):
+    HOLDS = "holds"
+    VIOLATED = "violated"
+    UNDECIDED = "undecided"
+    OUT_OF_SCOPE = "out_of_scope"
+    ERROR = "error"
+
+
+@dataclass
+class InstanceResult:
+    """What one instance showed: its outcome, margin, evidence strength and what reproduces it."""
+
+    instance: dict
+    outcome: Outcome
+    margin: Enclosure | None = None
+    evidence: str = ""  # "exact", "ball" or "estimate" for in-scope instances
+    precision: Precision = field(default_factory=Precision)
+    reason: str = ""
+    values: dict[str, Enclosure] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def margin_value(self) -> float | None:
+        return None if self.margin is None else self.margin.mid
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "outcome": self.outcome.value,
+            "margin": None if self.margin is None else self.margin.to_json(),
+            "evidence": self.evidence,
+            "precision_bits": self.precision.bits,
+            "rtol": self.precision.rtol,
+            "reason": self.reason,
+            "values": {k: v.to_json() for k, v in self.values.items()},
+            "instance": self.instance,
+        }
+
+
+def classify(margin: Enclosure, is_identity: bool, strict: bool, scale: float, bits: int) -> tuple[Outcome, str]:
+    """Outcome and evidence strength of one enclosed margin (see the module table)."""
+    if margin.kind == "exact":
+        m = margin.value
+        ok = (m == 0) if is_identity else (m > 0 if strict else m >= 0)
+        return (Outcome.HOLDS if ok else Outcome.VIOLATED), "exact"
+    ball = margin.value
+    if ball < 0:
+        return Outcome.VIOLATED, margin.kind
+    if is_identity:
+        budget = 2.0 ** (-bits / 2) * (1.0 + scale)
+        if margin.kind == "estimate" or float(ball.rad()) <= budget:
+            return Outcome.HOLDS, "estimate"  # an identity in balls is never better than passed
+        return Outcome.UNDECIDED, margin.kind
+    if ball > 0:
+        return Outcome.HOLDS, margin.kind
+    return Outcome.UNDECIDED, margin.kind
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How hard to look: instances per statement, precision ladder, time limits.
+
+    ``escalations`` is how many times an undecided instance is re-measured at
+    :meth:`Precision.escalated`; ``instance_seconds`` the time limit of one measurement;
+    ``statement_seconds`` the budget after which the search of one statement stops drawing.
+    """
+
+    name: str
+    max_examples: int
+    precision: Precision
+    escalations: int
+    instance_seconds: float
+    statement_seconds: float
+
+
+PROFILES: dict[str, Profile] = {
+    "quick": Profile("quick", 25, Precision(bits=128, rtol=1e-10), 2, 20.0, 40.0),
+    "default": Profile("default", 60, Precision(bits=128, rtol=1e-10), 2, 60.0, 120.0),
+    "thorough": Profile("thorough", 400, Precision(bits=128, rtol=1e-11), 3, 300.0, 1800.0),
+}
+
+
+def profile(name: str) -> Profile:
+    """The named profile; a ``ValueError`` lists the valid names."""
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise ValueError(f"unknown profile {name!r}; choose one of {', '.join(PROFILES)}") from None
+
+
+def aggregate(results: list[InstanceResult], proof_holds: bool) -> Verdict:
+    """The statement verdict from its instance results (see the module docstring)."""
+    outcomes = {r.outcome for r in results}
+    if Outcome.VIOLATED in outcomes:
+        return Verdict.REFUTED
+    if Outcome.ERROR in outcomes:
+        return Verdict.ERROR
+    if Outcome.UNDECIDED in outcomes:
+        return Verdict.INCONCLUSIVE
+    held = [r for r in results if r.outcome is Outcome.HOLDS]
+    if not held:
+        return Verdict.VACUOUS
+    if proof_holds:
+        return Verdict.PROVED
+    if all(r.evidence in ("exact", "ball") for r in held):
+        return Verdict.CERTIFIED
+    return Verdict.PASSED
