@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import re
 import signal
 import threading
 import time
@@ -77,7 +78,7 @@ def _measure_once(stmt: Statement, instance: dict, precision: Precision) -> Inst
     reason = system.scope(instance, precision)
     if reason:
         return InstanceResult(instance, Outcome.OUT_OF_SCOPE, precision=precision, reason=reason)
-    values = system.measured(instance, precision, stmt.symbols)
+    values = {k: v for k, v in system.measured(instance, precision, stmt.symbols).items() if k in stmt.symbols}
     for k, hyp in enumerate(stmt.hypothesis_relations):
         m = margin(hyp, values, precision.bits)
         out, _ = classify(m, hyp.rel_op == "==", hyp.rel_op in ("<", ">"), _scale_rel(hyp, values), precision.bits)
@@ -302,7 +303,7 @@ def run_statement(stmt: Statement, profile: Profile, seed: int | None = 0,
             violations.append(r)
             raise _Violation(r)
 
-    probe.__name__ = f"probe_{stmt.id}"
+    probe.__name__ = "probe_" + re.sub(r"\W", "_", stmt.id)
     db = DirectoryBasedExampleDatabase(database_dir) if database_dir else InMemoryExampleDatabase()
     test = settings(
         max_examples=profile.max_examples, database=db, deadline=None, verbosity=Verbosity.quiet,

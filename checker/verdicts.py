@@ -6,8 +6,8 @@ Per instance, the enclosed margin ``m`` of the conclusion decides:
 outcome                   condition
 ========================  ==========================================================
 ``holds`` (certified)     exact ``m >= 0`` (``> 0`` for strict relations), or a rigorous
-                          ball with ``m > 0`` entirely
-``holds`` (passed)        an estimated ball with ``m > 0`` entirely, or an identity whose
+                          ball with ``m >= 0`` (``m > 0``) entirely
+``holds`` (passed)        an estimated ball with ``m >= 0`` (``m > 0``) entirely, or an identity whose
                           non-exact enclosure of ``lhs - rhs`` contains 0 and is narrower
                           than the equality budget ``2^{-bits/2}·(1 + |lhs| + |rhs|)``
 ``violated``              ``m < 0`` entirely (exact, rigorous or outside the estimate)
@@ -88,14 +88,14 @@ def classify(margin: Enclosure, is_identity: bool, strict: bool, scale: float, b
         ok = (m == 0) if is_identity else (m > 0 if strict else m >= 0)
         return (Outcome.HOLDS if ok else Outcome.VIOLATED), "exact"
     ball = margin.value
-    if ball < 0:
+    if (ball <= 0) if (strict and not is_identity) else (ball < 0):
         return Outcome.VIOLATED, margin.kind
     if is_identity:
         budget = 2.0 ** (-bits / 2) * (1.0 + scale)
         if margin.kind == "estimate" or float(ball.rad()) <= budget:
             return Outcome.HOLDS, "estimate"  # an identity in balls is never better than passed
         return Outcome.UNDECIDED, margin.kind
-    if ball > 0:
+    if (ball > 0) if strict else (ball >= 0):
         return Outcome.HOLDS, margin.kind
     return Outcome.UNDECIDED, margin.kind
 

@@ -1,0 +1,407 @@
+"""Asymmetric matrix factorisation under gradient descent, in float64 and in arb balls.
+
+The objective is f(U, V) = ½‖UVᵀ − M‖_F² with U ∈ ℝ^{d1×k}, V ∈ ℝ^{d2×k}; write R = UVᵀ − M.
+Gradient descent with steps η_t is
+
+    U_{t+1} = U_t − η_t R_t V_t,        V_{t+1} = V_t − η_t R_tᵀ U_t.
+
+The *imbalance* G = UᵀU − VᵀV changes by exactly (expand the squares; the first-order terms
+cancel because UᵀRV = (VᵀRᵀU)ᵀ)
+
+    G_{t+1} − G_t = η_t² D_t,        D_t = V_tᵀR_tᵀR_tV_t − U_tᵀR_tR_tᵀU_t,                (I2)
+
+so ‖G_T − G_0‖_F ≤ Σ_{t<T} η_t²‖D_t‖_F (the a-posteriori drift bound).  This module provides
+
+* planted targets M = P diag(σ) Qᵀ with *exactly* orthonormal rational P, Q (products of
+  Householder reflections of integer vectors), so the singular values are exactly σ;
+* power-law step schedules η_t = c·(t+1)^{−s} with rigorous clocks Σ η_t (Hurwitz zeta);
+* gradient descent in float64 (:func:`gd_float`, fast trajectories) and in arb balls
+  (:func:`gd_ball`, enclosures of the exact iterates, imbalance and drift bound);
+* a-priori bounds for the rest of a run with a finite remaining clock (:func:`iterate_bound`,
+  :func:`tail_bounds`), the dense Hessian (:func:`hessian`) and its exact top eigenvalue
+  (:func:`exact_top_eigenvalue`), and a least-squares linear rate (:func:`linear_rate`).
+
+Nothing here knows any paper; the theorems that use it live in ``theorems/``.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from flint import arb, arb_mat, fmpq, fmpq_mat
+from scipy import stats
+
+from .arith import working_precision
+
+
+# --------------------------------------------------------------------------- targets
+def rational_orthonormal(d: int, k: int, rng: np.random.Generator) -> fmpq_mat:
+    """A d×k rational matrix with exactly orthonormal columns.
+
+    The first k columns of H(w_1)⋯H(w_k), where H(w) = I − 2wwᵀ/(wᵀw) is the Householder
+    reflection of a random integer vector w ∈ {−3, …, 3}^d (exactly orthogonal and rational).
+    """
+    if not 1 <= k <= d:
+        raise ValueError(f"need 1 <= k <= d, got k={k}, d={d}")
+    Q = fmpq_mat(d, d, [fmpq(int(i == j)) for i in range(d) for j in range(d)])
+    for _ in range(k):
+        w = np.zeros(d, dtype=int)
+        while not w.any():
+            w = rng.integers(-3, 4, size=d)
+        ww = int(w @ w)
+        H = fmpq_mat(d, d, [fmpq(int(i == j)) - fmpq(2 * int(w[i]) * int(w[j]), ww)
+                            for i in range(d) for j in range(d)])
+        Q = Q * H
+    return fmpq_mat(d, k, [Q[i, j] for i in range(d) for j in range(k)])
+
+
+@dataclass(frozen=True)
+class Target:
+    """A planted target M = P diag(σ) Qᵀ with exactly orthonormal rational P, Q."""
+
+    M: fmpq_mat
+    P: fmpq_mat
+    Q: fmpq_mat
+    sigmas: tuple
+
+
+def planted_target(d1: int, d2: int, sigmas: list[Any], rng: np.random.Generator) -> Target:
+    """M = P diag(σ) Qᵀ, P (d1×r) and Q (d2×r) exactly orthonormal: its singular values are σ."""
+    r = len(sigmas)
+    P = rational_orthonormal(d1, r, rng)
+    Q = rational_orthonormal(d2, r, rng)
+    S = fmpq_mat(r, r, [fmpq(sigmas[i]) if i == j else fmpq(0) for i in range(r) for j in range(r)])
+    return Target(P * S * Q.transpose(), P, Q, tuple(fmpq(s) for s in sigmas))
+
+
+def to_float(A: fmpq_mat | arb_mat) -> np.ndarray:
+    """A float64 array (nearest rounding of exact entries, midpoints of balls)."""
+    rows = A.tolist()
+    return np.array([[float(x.mid()) if isinstance(x, arb) else float(x) for x in row] for row in rows],
+                    dtype=float).reshape(A.nrows(), A.ncols())
+
+
+# --------------------------------------------------------------------------- step sizes
+@dataclass(frozen=True)
+class PowerSchedule:
+    """Step sizes η_t = scale·(t + offset)^{−exponent}, t = 0, 1, … (exponent 0: a constant step).
+
+    ``scale`` is an exact rational (``fmpq``) or an ``arb`` enclosing an irrational scale;
+    ``offset`` ≥ 1 is an integer (offset 1 gives scale·(t+1)^{−exponent}).
+    """
+
+    scale: Any
+    exponent: fmpq
+    offset: int = 1
+
+    def floats(self, n: int) -> np.ndarray:
+        """η_0, …, η_{n−1} in float64."""
+        c = float(self.scale.mid()) if isinstance(self.scale, arb) else float(self.scale)
+        return c * (np.arange(self.offset, n + self.offset, dtype=float) ** -float(self.exponent))
+
+    def ball(self, t: int) -> arb:
+        """An enclosure of η_t at the current working precision."""
+        if self.exponent == 0:
+            return arb(self.scale)
+        return arb(self.scale) * arb(t + self.offset) ** (-arb(self.exponent))
+
+    def _power_sum(self, start: int, stop: int | None, power: int) -> arb:
+        """Σ_{start ≤ k < stop} k^{−power·exponent} (stop None: to ∞), by Hurwitz zeta differences
+        ζ(s, start) − ζ(s, stop) (valid for every s ≠ 1 by analytic continuation) or ψ(stop) − ψ(start) (s = 1)."""
+        s = self.exponent * power
+        if s == 1:
+            return arb(stop).digamma() - arb(start).digamma()
+        head = arb(s).zeta(arb(start))
+        return head if stop is None else head - arb(s).zeta(arb(stop))
+
+    def clock(self, n: int) -> arb:
+        """τ_n = Σ_{t<n} η_t (enclosed)."""
+        return arb(self.scale) * self._power_sum(self.offset, self.offset + n, 1)
+
+    def tail(self, n: int, power: int = 1) -> arb | None:
+        """Σ_{t≥n} η_t^power (enclosed), or None when it diverges (power·exponent ≤ 1)."""
+        if self.exponent * power <= 1:
+            return None
+        return arb(self.scale) ** power * self._power_sum(self.offset + n, None, power)
+
+
+# --------------------------------------------------------------------------- pointwise pieces
+def residual(U: np.ndarray, V: np.ndarray, M: np.ndarray) -> np.ndarray:
+    """R = UVᵀ − M."""
+    return U @ V.T - M
+
+
+def gradients(U: np.ndarray, V: np.ndarray, M: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(∂f/∂U, ∂f/∂V) = (RV, RᵀU)."""
+    R = residual(U, V, M)
+    return R @ V, R.T @ U
+
+
+def imbalance(U: np.ndarray, V: np.ndarray) -> np.ndarray:
+    """G = UᵀU − VᵀV (conserved by gradient flow)."""
+    return U.T @ U - V.T @ V
+
+
+def drift_term(U: np.ndarray, V: np.ndarray, M: np.ndarray) -> np.ndarray:
+    """D = VᵀRᵀRV − UᵀRRᵀU, the η² coefficient of the one-step change of G in (I2)."""
+    gu, gv = gradients(U, V, M)
+    return gu.T @ gu - gv.T @ gv
+
+
+def hessian(U: Any, V: Any, M: Any) -> np.ndarray:
+    """The dense Hessian of f at (U, V), in the coordinates (vec U, vec V), rows of U then rows of V.
+
+    d²f[(A, B)] = ‖AVᵀ + UBᵀ‖_F² + 2⟨R, ABᵀ⟩ gives the blocks H_UU = I ⊗ VᵀV, H_VV = I ⊗ UᵀU and
+    H_UV[(i,k),(j,l)] = U_il V_jk + δ_kl R_ij.  Works on float arrays and on object arrays of
+    ``fmpq`` (then the result is exact).
+    """
+    U, V, M = (np.asarray(x) for x in (U, V, M))
+    exact = U.dtype == object
+    d1, k = U.shape
+    d2 = V.shape[0]
+
+    def eye(n: int) -> np.ndarray:
+        if exact:
+            return np.array([[fmpq(int(i == j)) for j in range(n)] for i in range(n)], dtype=object)
+        return np.eye(n)
+
+    R = U @ V.T - M
+    huu = np.kron(eye(d1), V.T @ V)
+    hvv = np.kron(eye(d2), U.T @ U)
+    huv = U[:, None, None, :] * V.T[None, :, :, None] + R[:, None, :, None] * eye(k)[None, :, None, :]
+    huv = huv.reshape(d1 * k, d2 * k)
+    return np.block([[huu, huv], [huv.T, hvv]])
+
+
+def exact_top_eigenvalue(H: np.ndarray) -> tuple[Any, str]:
+    """λ_max of a symmetric rational matrix: an exact ``fmpq`` when it is rational, else an ``arb``.
+
+    The characteristic polynomial is computed exactly (python-flint); its real roots are isolated
+    in balls and the largest one is returned, replaced by the exact rational root it contains when
+    there is one.  The second value says which.
+    """
+    n = H.shape[0]
+    P = fmpq_mat(n, n, [fmpq(x) for x in H.ravel()]).charpoly()
+    roots = [z.real for z, _ in P.complex_roots()]  # all real (H is symmetric); isolating balls
+    top = max(roots, key=lambda b: b.mid())
+    isolated = not any(top.overlaps(b) for b in roots if b is not top)
+    for q, _ in P.roots():
+        if isolated and top.contains(q):
+            return q, "exact rational root of the characteristic polynomial"
+    return top, "isolated root of the exact characteristic polynomial"
+
+
+# --------------------------------------------------------------------------- float64 runs
+@dataclass
+class FloatRun:
+    """A float64 gradient-descent run: final iterate and per-step records.
+
+    ``residual[t]`` = ‖R_t‖_F for t = 0…steps; ``drift[t]`` = ‖D_t‖_F and ``etas[t]`` = η_t for
+    t < steps; ``imbalance[j]`` = ‖G‖_F at step ``imbalance_steps[j]`` (every ``imbalance_every``
+    steps and at the end).  ``diverged`` is True when the iterates left float64 or blew up.
+    """
+
+    U: np.ndarray
+    V: np.ndarray
+    steps: int
+    residual: np.ndarray
+    drift: np.ndarray
+    etas: np.ndarray
+    imbalance: np.ndarray
+    imbalance_steps: np.ndarray
+    diverged: bool = False
+
+    @property
+    def drift_bound(self) -> np.ndarray:
+        """Cumulative Σ_{s<t} η_s²‖D_s‖_F for t = 0…steps."""
+        return np.concatenate([[0.0], np.cumsum(self.etas ** 2 * self.drift)])
+
+    @property
+    def clock(self) -> np.ndarray:
+        """τ_t = Σ_{s<t} η_s for t = 0…steps."""
+        return np.concatenate([[0.0], np.cumsum(self.etas)])
+
+
+def gd_float(U0: np.ndarray, V0: np.ndarray, M: np.ndarray, etas: np.ndarray, *,
+             stop_below: float = 0.0, imbalance_every: int = 1, blowup: float = 1e100) -> FloatRun:
+    """Run gradient descent in float64 for ``len(etas)`` steps (or until ‖R_t‖_F ≤ ``stop_below``).
+
+    The loop is written for small matrices: every product goes into a preallocated buffer, the
+    Gram matrices (RV)ᵀRV and (RᵀU)ᵀRᵀU are stored per step and D_t's norms formed at the end.
+    A residual above ``blowup`` or a non-finite one stops the run with ``diverged`` set.
+    """
+    d1, k = U0.shape
+    d2 = V0.shape[0]
+    W = np.ascontiguousarray(np.vstack([U0, V0]), dtype=float)
+    U, V = W[:d1], W[d1:]
+    grad = np.empty_like(W)
+    gu, gv = grad[:d1], grad[d1:]
+    R = np.empty((d1, d2))
+    M = np.ascontiguousarray(M, dtype=float)
+    n = len(etas)
+    res2 = np.empty(n + 1)
+    gram_u = np.empty((n, k, k))
+    gram_v = np.empty((n, k, k))
+    imb, imb_steps = [], []
+    dot, vdot = np.dot, np.vdot
+    stop2 = stop_below * stop_below
+    blow2 = blowup * blowup
+    diverged = False
+    t = 0
+    for t in range(n + 1):
+        dot(U, V.T, out=R)
+        R -= M
+        r2 = vdot(R, R)
+        res2[t] = r2
+        if t % imbalance_every == 0:
+            imb.append(U.T @ U - V.T @ V)
+            imb_steps.append(t)
+        if not r2 <= blow2:
+            diverged = True
+            break
+        if r2 <= stop2 or t == n:
+            break
+        dot(R, V, out=gu)
+        dot(R.T, U, out=gv)
+        dot(gu.T, gu, out=gram_u[t])
+        dot(gv.T, gv, out=gram_v[t])
+        grad *= etas[t]
+        W -= grad
+    if imb_steps[-1] != t:
+        imb.append(U.T @ U - V.T @ V)
+        imb_steps.append(t)
+    D = gram_u[:t] - gram_v[:t]
+    return FloatRun(
+        U=U.copy(), V=V.copy(), steps=t, residual=np.sqrt(res2[:t + 1]),
+        drift=np.sqrt(np.einsum("tij,tij->t", D, D)), etas=np.asarray(etas[:t], dtype=float),
+        imbalance=np.array([np.linalg.norm(g) for g in imb]), imbalance_steps=np.array(imb_steps),
+        diverged=diverged,
+    )
+
+
+# --------------------------------------------------------------------------- ball runs
+def frobenius(A: arb_mat) -> arb:
+    """‖A‖_F enclosed: √tr(AᵀA), the square root taken of the non-negative part."""
+    return (A.transpose() * A).trace().nonnegative_part().sqrt()
+
+
+@dataclass
+class BallRun:
+    """Enclosures from a ball-arithmetic run of ``steps`` exact gradient-descent steps.
+
+    ``imbalance0`` = ‖G_0‖_F, ``imbalance`` = ‖G_T‖_F, ``imbalance_max`` = max_{t≤T} ‖G_t‖_F,
+    ``drift`` = Σ_{t<T} η_t²‖D_t‖_F, ``clock`` = Σ_{t<T} η_t, ``residual`` = ‖R_T‖_F; ``U``, ``V``
+    enclose the exact iterate at T.  Every ball contains the exact value for the exact iteration
+    from the given (exactly representable) initial point with the exact step sizes.
+    """
+
+    steps: int
+    bits: int
+    U: arb_mat
+    V: arb_mat
+    imbalance0: arb
+    imbalance: arb
+    imbalance_max: arb
+    drift: arb
+    clock: arb
+    residual: arb
+    extra: dict = field(default_factory=dict)
+
+
+def _arb_mat(A: Any) -> arb_mat:
+    if isinstance(A, (arb_mat, fmpq_mat)):
+        return arb_mat(A)
+    return arb_mat(np.asarray(A, dtype=float).tolist())  # float64 values are exact in arb
+
+
+def gd_ball(U0: Any, V0: Any, M: Any, schedule: PowerSchedule, steps: int, bits: int) -> BallRun:
+    """Enclose ``steps`` steps of exact gradient descent from (U0, V0) on target M at ``bits`` bits.
+
+    Each step uses python-flint ``arb_mat`` products, so the balls account for every rounding;
+    the drift bound Σ η_t²‖D_t‖_F and the running maximum of ‖G_t‖_F are accumulated in balls.
+    A non-finite ball (radius blow-up) raises ``ArithmeticError``.
+    """
+    with working_precision(bits):
+        U, V, Mb = _arb_mat(U0), _arb_mat(V0), _arb_mat(M)
+        G0 = U.transpose() * U - V.transpose() * V
+        imb0 = frobenius(G0)
+        imb_max, drift = imb0, arb(0)
+        imb = imb0
+        for t in range(steps):
+            eta = schedule.ball(t)
+            R = U * V.transpose() - Mb
+            gu = R * V
+            gv = R.transpose() * U
+            D = gu.transpose() * gu - gv.transpose() * gv
+            drift += eta * eta * frobenius(D)
+            U = U - eta * gu
+            V = V - eta * gv
+            imb = frobenius(U.transpose() * U - V.transpose() * V)
+            imb_max = imb_max.max(imb)
+        res = frobenius(U * V.transpose() - Mb)
+        if not all(x.is_finite() for x in (res, drift, imb_max)):
+            raise ArithmeticError(f"ball gradient descent lost all accuracy within {steps} steps at {bits} bits")
+        return BallRun(steps, bits, U, V, imb0, imb, imb_max, drift, schedule.clock(steps), res)
+
+
+# --------------------------------------------------------------------------- a-priori bounds
+def iterate_bound(norm_u: arb, norm_v: arb, sigma: arb, tail_clock: arb) -> arb | None:
+    """S with max(‖U_t‖₂, ‖V_t‖₂) ≤ S for every later step, when the remaining clock is finite.
+
+    With m_t = max(‖U_t‖₂, ‖V_t‖₂) and ‖M‖₂ ≤ σ, ‖R_t‖₂ ≤ m_t² + σ gives
+    m_{t+1} ≤ m_t(1 + η_t(m_t² + σ)).  If m_T·exp((S² + σ)·Σ_{t≥T} η_t) ≤ S then by induction
+    m_t ≤ S for all t ≥ T.  ``norm_u``, ``norm_v`` are upper bounds (e.g. Frobenius norms) at
+    T; the smallest S found by fixed-point iteration is verified in ball arithmetic; None if
+    the iteration does not settle (the remaining clock is too long for this argument).
+    """
+    m = max(float(norm_u.upper()), float(norm_v.upper()))
+    tau, sig = float(tail_clock.upper()), float(sigma.upper())
+    s = m
+    for _ in range(200):
+        nxt = m * math.exp(min((s * s + sig) * tau, 700.0))
+        if nxt > 1e6 * (1.0 + m + sig):
+            return None
+        if abs(nxt - s) <= 1e-12 * nxt:
+            break
+        s = nxt
+    S = arb(s * (1 + 1e-6) + 1e-300)
+    mb = norm_u.upper().max(norm_v.upper())
+    ok = mb * ((S * S + sigma.upper()) * tail_clock.upper()).exp() <= S
+    return S if ok else None
+
+
+def tail_bounds(S: arb, norm_m: arb, width: int, tail_clock: arb, tail_sq: arb) -> tuple[arb, arb]:
+    """Bounds on the rest of a run whose iterates stay below S in spectral norm.
+
+    With ‖R_t‖_F ≤ ‖M‖_F + √k·S² (k = ``width``, rank(UVᵀ) ≤ k):
+    ‖U_{t+1}V_{t+1}ᵀ − U_tV_tᵀ‖_F ≤ 2η_tS²‖R_t‖_F and ‖D_t‖_F ≤ 2S²‖R_t‖_F², so the product
+    moves by at most 2S²(‖M‖_F + √k S²)·Σ η_t and the imbalance by at most
+    2S²(‖M‖_F + √k S²)²·Σ η_t².  Returns (product movement, imbalance movement).
+    """
+    rmax = norm_m + arb(width).sqrt() * S * S
+    return 2 * S * S * rmax * tail_clock, 2 * S * S * rmax * rmax * tail_sq
+
+
+# --------------------------------------------------------------------------- rates
+@dataclass(frozen=True)
+class Rate:
+    """Least-squares slope of log‖R_t‖ against t on [start, stop], with its error bar."""
+
+    slope: float
+    error: float
+    start: int
+    stop: int
+
+
+def linear_rate(residual: np.ndarray, start: int, stop: int, confidence: float = 0.99) -> Rate | None:
+    """Fit log residual[t] = a + slope·t on start ≤ t ≤ stop; the error bar is the two-sided
+    ``confidence`` Student-t interval of the slope.  None with fewer than 4 points."""
+    t = np.arange(start, stop + 1)
+    y = np.log(residual[start:stop + 1])
+    if len(t) < 4 or not np.all(np.isfinite(y)):
+        return None
+    fit = stats.linregress(t, y)
+    q = stats.t.ppf(0.5 + confidence / 2, len(t) - 2)
+    return Rate(float(fit.slope), float(q * fit.stderr), int(start), int(stop))
