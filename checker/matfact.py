@@ -14,11 +14,11 @@ so ‖G_T − G_0‖_F ≤ Σ_{t<T} η_t²‖D_t‖_F (the a-posteriori drift bo
 
 * planted targets M = P diag(σ) Qᵀ with *exactly* orthonormal rational P, Q (products of
   Householder reflections of integer vectors), so the singular values are exactly σ;
-* power-law step schedules η_t = c·(t+1)^{−s} with rigorous clocks Σ η_t (Hurwitz zeta);
+* power-law step schedules η_t = c·(t + t0)^{−s} with rigorous clocks Σ η_t (Hurwitz zeta);
 * gradient descent in float64 (:func:`gd_float`, fast trajectories) and in arb balls
   (:func:`gd_ball`, enclosures of the exact iterates, imbalance and drift bound);
 * a-priori bounds for the rest of a run with a finite remaining clock (:func:`iterate_bound`,
-  :func:`tail_bounds`), the dense Hessian (:func:`hessian`) and its exact top eigenvalue
+  :func:`movement_bound`), the dense Hessian (:func:`hessian`) and its exact top eigenvalue
   (:func:`exact_top_eigenvalue`), and a least-squares linear rate (:func:`linear_rate`).
 
 Nothing here knows any paper; the theorems that use it live in ``theorems/``.
@@ -26,11 +26,11 @@ Nothing here knows any paper; the theorems that use it live in ``theorems/``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from flint import arb, arb_mat, fmpq, fmpq_mat
+from flint import arb, arb_mat, fmpq, fmpq_mat, fmpq_poly
 from scipy import stats
 
 from .arith import working_precision
@@ -107,10 +107,10 @@ class PowerSchedule:
             return arb(self.scale)
         return arb(self.scale) * arb(t + self.offset) ** (-arb(self.exponent))
 
-    def _power_sum(self, start: int, stop: int | None, power: int) -> arb:
-        """Σ_{start ≤ k < stop} k^{−power·exponent} (stop None: to ∞), by Hurwitz zeta differences
+    def _power_sum(self, start: int, stop: int | None) -> arb:
+        """Σ_{start ≤ k < stop} k^{−s}, s = exponent (stop None: to ∞), by Hurwitz zeta differences
         ζ(s, start) − ζ(s, stop) (valid for every s ≠ 1 by analytic continuation) or ψ(stop) − ψ(start) (s = 1)."""
-        s = self.exponent * power
+        s = self.exponent
         if s == 1:
             return arb(stop).digamma() - arb(start).digamma()
         head = arb(s).zeta(arb(start))
@@ -118,13 +118,13 @@ class PowerSchedule:
 
     def clock(self, n: int) -> arb:
         """τ_n = Σ_{t<n} η_t (enclosed)."""
-        return arb(self.scale) * self._power_sum(self.offset, self.offset + n, 1)
+        return arb(self.scale) * self._power_sum(self.offset, self.offset + n)
 
-    def tail(self, n: int, power: int = 1) -> arb | None:
-        """Σ_{t≥n} η_t^power (enclosed), or None when it diverges (power·exponent ≤ 1)."""
-        if self.exponent * power <= 1:
+    def tail(self, n: int) -> arb | None:
+        """Σ_{t≥n} η_t (enclosed), or None when the total clock is infinite (exponent ≤ 1)."""
+        if self.exponent <= 1:
             return None
-        return arb(self.scale) ** power * self._power_sum(self.offset + n, None, power)
+        return arb(self.scale) * self._power_sum(self.offset + n, None)
 
 
 # --------------------------------------------------------------------------- pointwise pieces
@@ -178,19 +178,19 @@ def hessian(U: Any, V: Any, M: Any) -> np.ndarray:
 def exact_top_eigenvalue(H: np.ndarray) -> tuple[Any, str]:
     """λ_max of a symmetric rational matrix: an exact ``fmpq`` when it is rational, else an ``arb``.
 
-    The characteristic polynomial is computed exactly (python-flint); its real roots are isolated
-    in balls and the largest one is returned, replaced by the exact rational root it contains when
-    there is one.  The second value says which.
+    The characteristic polynomial P is computed exactly (python-flint).  A rational root q is
+    λ_max exactly when P(x + q)/x^m (m its multiplicity) has no sign change among its
+    coefficients, so no root above q (Descartes' rule of signs; P is real-rooted).  Otherwise the
+    largest of the isolated real roots is returned as a ball.  The second value says which.
     """
     n = H.shape[0]
     P = fmpq_mat(n, n, [fmpq(x) for x in H.ravel()]).charpoly()
-    roots = [z.real for z, _ in P.complex_roots()]  # all real (H is symmetric); isolating balls
-    top = max(roots, key=lambda b: b.mid())
-    isolated = not any(top.overlaps(b) for b in roots if b is not top)
-    for q, _ in P.roots():
-        if isolated and top.contains(q):
-            return q, "exact rational root of the characteristic polynomial"
-    return top, "isolated root of the exact characteristic polynomial"
+    for q, m in sorted(P.roots(), key=lambda qm: qm[0], reverse=True):
+        shifted = [c for c in P(fmpq_poly([q, 1])).coeffs()[m:] if c != 0]
+        if all(c > 0 for c in shifted) or all(c < 0 for c in shifted):
+            return q, "exact: rational root of the characteristic polynomial with no root above it"
+    roots = [z.real for z, _ in P.complex_roots()]  # all real (H is symmetric)
+    return max(roots, key=lambda b: b.mid()), "largest isolated root of the exact characteristic polynomial"
 
 
 # --------------------------------------------------------------------------- float64 runs
@@ -228,47 +228,42 @@ def gd_float(U0: np.ndarray, V0: np.ndarray, M: np.ndarray, etas: np.ndarray, *,
              stop_below: float = 0.0, imbalance_every: int = 1, blowup: float = 1e100) -> FloatRun:
     """Run gradient descent in float64 for ``len(etas)`` steps (or until ‖R_t‖_F ≤ ``stop_below``).
 
-    The loop is written for small matrices: every product goes into a preallocated buffer, the
-    Gram matrices (RV)ᵀRV and (RᵀU)ᵀRᵀU are stored per step and D_t's norms formed at the end.
-    A residual above ``blowup`` or a non-finite one stops the run with ``diverged`` set.
+    The loop is written for small matrices: U and V are views of one stacked array W (likewise
+    the gradient), every product goes into a preallocated buffer, and the Gram matrices (RV)ᵀRV
+    and (RᵀU)ᵀRᵀU are stored per step so that the norms of D_t are formed at the end.  A residual
+    above ``blowup`` or a non-finite one stops the run with ``diverged`` set.
     """
     d1, k = U0.shape
-    d2 = V0.shape[0]
     W = np.ascontiguousarray(np.vstack([U0, V0]), dtype=float)
     U, V = W[:d1], W[d1:]
     grad = np.empty_like(W)
     gu, gv = grad[:d1], grad[d1:]
-    R = np.empty((d1, d2))
     M = np.ascontiguousarray(M, dtype=float)
+    R = np.empty_like(M)
     n = len(etas)
     res2 = np.empty(n + 1)
     gram_u = np.empty((n, k, k))
     gram_v = np.empty((n, k, k))
     imb, imb_steps = [], []
     dot, vdot = np.dot, np.vdot
-    stop2 = stop_below * stop_below
-    blow2 = blowup * blowup
-    diverged = False
-    t = 0
-    for t in range(n + 1):
-        dot(U, V.T, out=R)
-        R -= M
-        r2 = vdot(R, R)
-        res2[t] = r2
-        if t % imbalance_every == 0:
-            imb.append(U.T @ U - V.T @ V)
-            imb_steps.append(t)
-        if not r2 <= blow2:
-            diverged = True
-            break
-        if r2 <= stop2 or t == n:
-            break
-        dot(R, V, out=gu)
-        dot(R.T, U, out=gv)
-        dot(gu.T, gu, out=gram_u[t])
-        dot(gv.T, gv, out=gram_v[t])
-        grad *= etas[t]
-        W -= grad
+    stop2, blow2 = stop_below * stop_below, blowup * blowup
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in range(n + 1):
+            dot(U, V.T, out=R)
+            R -= M
+            r2 = vdot(R, R)
+            res2[t] = r2
+            if t % imbalance_every == 0:
+                imb.append(U.T @ U - V.T @ V)
+                imb_steps.append(t)
+            if not r2 <= blow2 or r2 <= stop2 or t == n:
+                break
+            dot(R, V, out=gu)
+            dot(R.T, U, out=gv)
+            dot(gu.T, gu, out=gram_u[t])
+            dot(gv.T, gv, out=gram_v[t])
+            grad *= etas[t]
+            W -= grad
     if imb_steps[-1] != t:
         imb.append(U.T @ U - V.T @ V)
         imb_steps.append(t)
@@ -277,7 +272,21 @@ def gd_float(U0: np.ndarray, V0: np.ndarray, M: np.ndarray, etas: np.ndarray, *,
         U=U.copy(), V=V.copy(), steps=t, residual=np.sqrt(res2[:t + 1]),
         drift=np.sqrt(np.einsum("tij,tij->t", D, D)), etas=np.asarray(etas[:t], dtype=float),
         imbalance=np.array([np.linalg.norm(g) for g in imb]), imbalance_steps=np.array(imb_steps),
-        diverged=diverged,
+        diverged=not res2[t] <= blow2,
+    )
+
+
+def gd_float_resume(run: FloatRun, M: np.ndarray, etas: np.ndarray, **options: Any) -> FloatRun:
+    """Continue ``run`` from its last iterate for ``len(etas)`` more steps (options as for
+    :func:`gd_float`); the records are concatenated, so the result equals one uninterrupted run."""
+    more = gd_float(run.U, run.V, M, etas, **options)
+    return FloatRun(
+        U=more.U, V=more.V, steps=run.steps + more.steps,
+        residual=np.concatenate([run.residual[:-1], more.residual]),
+        drift=np.concatenate([run.drift, more.drift]), etas=np.concatenate([run.etas, more.etas]),
+        imbalance=np.concatenate([run.imbalance[:-1], more.imbalance]),
+        imbalance_steps=np.concatenate([run.imbalance_steps[:-1], more.imbalance_steps + run.steps]),
+        diverged=more.diverged,
     )
 
 
@@ -307,7 +316,6 @@ class BallRun:
     drift: arb
     clock: arb
     residual: arb
-    extra: dict = field(default_factory=dict)
 
 
 def _arb_mat(A: Any) -> arb_mat:
@@ -372,25 +380,24 @@ def iterate_bound(norm_u: arb, norm_v: arb, sigma: arb, tail_clock: arb) -> arb 
     return S if ok else None
 
 
-def tail_bounds(S: arb, norm_m: arb, width: int, tail_clock: arb, tail_sq: arb) -> tuple[arb, arb]:
-    """Bounds on the rest of a run whose iterates stay below S in spectral norm.
+def movement_bound(S: arb, norm_m: arb, width: int, tail_clock: arb) -> arb:
+    """How far UVᵀ can still move in a run whose iterates stay below S in spectral norm.
 
-    With ‖R_t‖_F ≤ ‖M‖_F + √k·S² (k = ``width``, rank(UVᵀ) ≤ k):
-    ‖U_{t+1}V_{t+1}ᵀ − U_tV_tᵀ‖_F ≤ 2η_tS²‖R_t‖_F and ‖D_t‖_F ≤ 2S²‖R_t‖_F², so the product
-    moves by at most 2S²(‖M‖_F + √k S²)·Σ η_t and the imbalance by at most
-    2S²(‖M‖_F + √k S²)²·Σ η_t².  Returns (product movement, imbalance movement).
+    ‖U_{t+1}V_{t+1}ᵀ − U_tV_tᵀ‖_F ≤ ‖ΔU‖_F‖V_{t+1}‖₂ + ‖U_t‖₂‖ΔV‖_F ≤ 2η_tS²‖R_t‖_F, and
+    ‖R_t‖_F ≤ ‖M‖_F + √k·S² (k = ``width`` ≥ rank(UVᵀ)); summed over the remaining steps,
+    ‖U_∞V_∞ᵀ − U_TV_Tᵀ‖_F ≤ 2S²(‖M‖_F + √k S²)·Σ_{t≥T} η_t (and the limit exists).
     """
-    rmax = norm_m + arb(width).sqrt() * S * S
-    return 2 * S * S * rmax * tail_clock, 2 * S * S * rmax * rmax * tail_sq
+    return 2 * S * S * (norm_m + arb(width).sqrt() * S * S) * tail_clock
 
 
 # --------------------------------------------------------------------------- rates
 @dataclass(frozen=True)
 class Rate:
-    """Least-squares slope of log‖R_t‖ against t on [start, stop], with its error bar."""
+    """Least-squares fit log‖R_t‖ ≈ intercept + slope·t on [start, stop], with the slope's error bar."""
 
     slope: float
     error: float
+    intercept: float
     start: int
     stop: int
 
@@ -404,4 +411,4 @@ def linear_rate(residual: np.ndarray, start: int, stop: int, confidence: float =
         return None
     fit = stats.linregress(t, y)
     q = stats.t.ppf(0.5 + confidence / 2, len(t) - 2)
-    return Rate(float(fit.slope), float(q * fit.stderr), int(start), int(stop))
+    return Rate(float(fit.slope), float(q * fit.stderr), float(fit.intercept), int(start), int(stop))

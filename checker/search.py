@@ -127,6 +127,10 @@ def check_instance(stmt: Statement, instance: dict, profile: Profile) -> Instanc
     return result
 
 
+class _ShrinkBudgetSpent(BaseException):
+    """Raised through Hypothesis (not an ``Exception``, so not a test failure) to end shrinking."""
+
+
 class _Violation(Exception):
     def __init__(self, result: InstanceResult):
         super().__init__(f"violated with margin {result.margin}")
@@ -290,18 +294,33 @@ def run_statement(stmt: Statement, profile: Profile, seed: int | None = 0,
     results: list[InstanceResult] = []
     violations: list[InstanceResult] = []
     deadline = start + profile.statement_seconds
+    first_violation = [0.0]
+    known: dict[str, InstanceResult] = {}
 
-    def probe(instance: dict) -> None:
+    def outcome_of(instance: dict) -> InstanceResult | None:
+        key = json.dumps(instance, sort_keys=True)
+        if key in known:  # Hypothesis replays the final example: answer as before, whatever the clock
+            return known[key]
         now = time.perf_counter()
-        if now > deadline and not violations or now > deadline + profile.statement_seconds:
-            return  # out of time: stop measuring (the result records how many were drawn)
+        if now > deadline and not violations:
+            return None  # out of search time: stop measuring (the result records how many were drawn)
+        if violations and now > first_violation[0] + profile.shrink_seconds:
+            raise _ShrinkBudgetSpent  # out of shrink time: the last (smallest) violation is reported
         r = check_instance(stmt, instance, profile)
         results.append(r)
         if r.margin is not None and r.outcome in (Outcome.HOLDS, Outcome.VIOLATED):
             hypothesis.target(min(max(-r.margin.mid, -1e300), 1e300), label="violation")
         if r.outcome is Outcome.VIOLATED:
+            if not violations:
+                first_violation[0] = time.perf_counter()
             violations.append(r)
-            raise _Violation(r)
+            known[key] = r
+        return r
+
+    def probe(instance: dict) -> None:
+        r = outcome_of(instance)
+        if r is not None and r.outcome is Outcome.VIOLATED:
+            raise _Violation(r)  # the only raise: Hypothesis keys failures by their origin
 
     probe.__name__ = "probe_" + re.sub(r"\W", "_", stmt.id)
     db = DirectoryBasedExampleDatabase(database_dir) if database_dir else InMemoryExampleDatabase()
@@ -318,6 +337,8 @@ def run_statement(stmt: Statement, profile: Profile, seed: int | None = 0,
         test()
     except _Violation as v:
         final = v.result
+    except _ShrinkBudgetSpent:
+        final = violations[-1]  # each accepted shrink is a new, smaller violation: the last is the best
     except Exception as exc:  # noqa: BLE001 - e.g. a strategy that cannot draw
         res.verdict = Verdict.ERROR
         res.message = f"the search itself failed: {type(exc).__name__}: {exc}"

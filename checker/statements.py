@@ -37,10 +37,13 @@ def parse_relation(text: Any, names: set[str], where: str) -> sympy.core.relatio
     Every name is read as a plain real symbol, so quantity names such as ``S``, ``E``, ``N`` or
     ``gamma`` never collide with SymPy's constants and functions.
     """
+    if isinstance(text, sympy.logic.boolalg.BooleanAtom):
+        raise StatementError(f"{where}: the relation is identically {text} (SymPy decided it from the symbols' "
+                             f"assumptions): there is nothing to check")
     if isinstance(text, sympy.core.relational.Relational):
         rel = text
     elif isinstance(text, str):
-        local = {n: sympy.Symbol(n, real=True) for n in names}
+        local = {n: sympy.Symbol(n) for n in names}
         parts = re.split(r"(?<![<>=!])==(?!=)", text)
         try:
             if len(parts) == 2:
@@ -53,14 +56,16 @@ def parse_relation(text: Any, names: set[str], where: str) -> sympy.core.relatio
             raise StatementError(f"{where}: cannot parse {text!r}: {exc}") from None
     else:
         raise StatementError(f"{where}: expected a string or a SymPy relation, got {type(text).__name__}")
+    if isinstance(rel, sympy.logic.boolalg.BooleanAtom):
+        raise StatementError(f"{where}: {text!r} is identically {rel}: there is nothing to check")
     if not isinstance(rel, RELATIONS):
         raise StatementError(
             f"{where}: {text!r} is not a relation; write it as lhs >= rhs, lhs <= rhs, lhs > rhs, "
             f"lhs < rhs or lhs == rhs"
         )
-    # Re-express every symbol as a real symbol of the same name so relations built by users with
-    # plain sympy.Symbol and those parsed here agree.
-    rel = rel.xreplace({s: sympy.Symbol(s.name, real=True) for s in rel.free_symbols})
+    # Symbols carry no assumptions, so SymPy never decides a relation (e.g. a**2 >= 0) by itself:
+    # the checker measures it.  Relations built by users with assumptions are re-expressed.
+    rel = rel.func(*(a.xreplace({s: sympy.Symbol(s.name) for s in rel.free_symbols}) for a in rel.args), evaluate=False)
     unknown = sorted(s.name for s in rel.free_symbols if s.name not in names)
     if unknown:
         raise StatementError(f"{where}: unknown quantity {', '.join(map(repr, unknown))}; known: {', '.join(sorted(names))}")
@@ -175,8 +180,10 @@ def enclose(expr: sympy.Expr, values: Mapping[str, Enclosure], bits: int) -> Enc
         ball = _ball(expr, {n: values[n].as_ball() for n in names})
     if not ball.is_finite():
         raise ArithmeticError(f"non-finite enclosure of {expr} (a log or power of a non-positive value?)")
+    if kind == "exact":
+        return Enclosure(ball, "ball", f"ball arithmetic at {bits} bits on exact inputs")
     notes = sorted({values[n].note for n in names if values[n].kind == kind and values[n].note})
-    return Enclosure(ball, "ball" if kind == "exact" else kind, "; ".join(notes) or f"ball arithmetic at {bits} bits")
+    return Enclosure(ball, kind, "; ".join(notes) or f"ball arithmetic at {bits} bits")
 
 
 def margin(rel: sympy.core.relational.Relational, values: Mapping[str, Enclosure], bits: int) -> Enclosure:

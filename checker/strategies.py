@@ -7,6 +7,7 @@ replays bit for bit.  Each strategy takes its ranges as ``(low, high)`` pairs.
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 from hypothesis import strategies as st
@@ -16,6 +17,7 @@ from .arith import rational_str
 Range = tuple[int, int]
 
 
+@lru_cache(maxsize=None)
 def rationals(max_numerator: int = 9, max_denominator: int = 7, nonzero: bool = False) -> st.SearchStrategy[str]:
     """Rationals ``p/q`` with ``|p| ≤ max_numerator``, ``1 ≤ q ≤ max_denominator``, as strings."""
     base = st.builds(Fraction, st.integers(-max_numerator, max_numerator), st.integers(1, max_denominator))
@@ -24,21 +26,26 @@ def rationals(max_numerator: int = 9, max_denominator: int = 7, nonzero: bool = 
     return base.map(rational_str)
 
 
+@lru_cache(maxsize=None)
 def positive_rationals(max_numerator: int = 9, max_denominator: int = 7) -> st.SearchStrategy[str]:
     """Rationals ``p/q`` with ``1 ≤ p ≤ max_numerator`` and ``1 ≤ q ≤ max_denominator``."""
     return st.builds(Fraction, st.integers(1, max_numerator), st.integers(1, max_denominator)).map(rational_str)
 
 
+@lru_cache(maxsize=None)
 def matrices(rows: int, cols: int, elements: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[list[list[str]]]:
-    """``rows × cols`` matrices of rationals (nested lists of strings)."""
+    """``rows × cols`` matrices of rationals (nested lists of strings); strategies are cached, since
+    building them inside ``@composite`` draws dominates the cost of shrinking."""
     elements = elements or rationals()
     return st.lists(st.lists(elements, min_size=cols, max_size=cols), min_size=rows, max_size=rows)
 
 
+@lru_cache(maxsize=None)
 def vectors(n: int, elements: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[list[str]]:
     return st.lists(elements or rationals(), min_size=n, max_size=n)
 
 
+@lru_cache(maxsize=None)
 def _between(r: Range | int) -> st.SearchStrategy[int]:
     lo, hi = (r, r) if isinstance(r, int) else r
     return st.integers(lo, hi)

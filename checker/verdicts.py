@@ -106,7 +106,9 @@ class Profile:
 
     ``escalations`` is how many times an undecided instance is re-measured at
     :meth:`Precision.escalated`; ``instance_seconds`` the time limit of one measurement;
-    ``statement_seconds`` the budget after which the search of one statement stops drawing.
+    ``statement_seconds`` the budget after which the search of one statement stops drawing;
+    ``shrink_seconds`` how long a found counterexample is shrunk (the smallest violating instance
+    found by then is reported, with the largest violation reached).
     """
 
     name: str
@@ -115,12 +117,13 @@ class Profile:
     escalations: int
     instance_seconds: float
     statement_seconds: float
+    shrink_seconds: float
 
 
 PROFILES: dict[str, Profile] = {
-    "quick": Profile("quick", 25, Precision(bits=128, rtol=1e-10), 2, 20.0, 40.0),
-    "default": Profile("default", 60, Precision(bits=128, rtol=1e-10), 2, 60.0, 120.0),
-    "thorough": Profile("thorough", 400, Precision(bits=128, rtol=1e-11), 3, 300.0, 1800.0),
+    "quick": Profile("quick", 25, Precision(bits=128, rtol=1e-10), 2, 20.0, 40.0, 4.0),
+    "default": Profile("default", 60, Precision(bits=128, rtol=1e-10), 2, 60.0, 120.0, 20.0),
+    "thorough": Profile("thorough", 400, Precision(bits=128, rtol=1e-11), 3, 300.0, 1800.0, 300.0),
 }
 
 

@@ -408,9 +408,14 @@ MF_QUANTITIES = {
 }
 
 
+def _times(s: Any, A: np.ndarray) -> np.ndarray:
+    """``s·A`` entrywise (numpy would iterate a polynomial scalar ``s`` as a sequence)."""
+    return np.frompyfunc(lambda a: s * a, 1, 1)(A) if A.dtype == object else s * A
+
+
 def _mf_step(U: Any, V: Any, M: Any, eta: Any) -> tuple[Any, Any, Any]:
     R = U @ V.T - M
-    return U - eta * (R @ V), V - eta * (R.T @ U), R
+    return U - _times(eta, R @ V), V - _times(eta, R.T @ U), R
 
 
 def _frobenius(A: np.ndarray, bits: int) -> Any:
@@ -467,7 +472,7 @@ def mf_identity_pairs(d1: int, d2: int, r: int) -> list[tuple[np.ndarray, np.nda
     eta = ring.array("eta")[0]
     U1, V1, R = _mf_step(U, V, M, eta)
     lhs = (U1.T @ U1 - V1.T @ V1) - (U.T @ U - V.T @ V)
-    rhs = (V.T @ R.T @ R @ V - U.T @ R @ R.T @ U) * (eta * eta)
+    rhs = _times(eta * eta, V.T @ R.T @ R @ V - U.T @ R @ R.T @ U)
     return [(lhs, rhs)]
 
 

@@ -1,0 +1,130 @@
+"""Networks and losses: gradients and Hessian-vector products against SymPy and high-precision
+finite differences; exact arithmetic stays exact; losses stay finite in the log domain."""
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+import pytest
+import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from flint import arb
+
+from checker.arith import ball_array, rational_array, working_precision
+from checker.losses import loss, log_softplus
+from checker.nets import Conv1D, MLP, activation
+from checker.proofs import symbol_array
+from checker.strategies import mlp_instances
+
+SQ = loss("squared")
+
+
+def _sympy_activation(name):
+    """The same activation as a SymPy expression (for smooth ones, or piecewise on a fixed sign)."""
+    return {"linear": lambda z: z, "square": lambda z: z ** 2, "tanh": sympy.tanh}[name]
+
+
+@pytest.mark.parametrize("act", ["linear", "square", "tanh"])
+def test_gradient_and_hessian_match_sympy(act):
+    widths = (2, 2, 1) if act == "tanh" else (2, 2, 2, 1)
+    net = MLP(widths, tuple(activation(act) for _ in widths[2:]))
+    syms = [symbol_array(f"w{k}", s) for k, s in enumerate(net.shapes())]
+    X = np.array([[sympy.Rational(1, 2), -1], [2, sympy.Rational(1, 3)]], dtype=object)
+    y = np.array([[1], [-2]], dtype=object)
+    phi = _sympy_activation(act)
+    A = X
+    for W in syms[:-1]:
+        A = np.vectorize(phi, otypes=[object])(A @ W.T)
+    F = A @ syms[-1].T
+    L = sum((F - y).reshape(-1) ** 2) / 2
+    flat = [s for W in syms for s in W.reshape(-1)]
+    rng = np.random.default_rng(0)
+    point = {s: sympy.Rational(int(rng.integers(-5, 6)), int(rng.integers(1, 4))) for s in flat}
+    grad_sym = np.array([float(sympy.diff(L, s).subs(point)) for s in flat])
+    params = [np.vectorize(lambda s: float(point[s]))(W) for W in syms]
+    Xf, yf = X.astype(float), y.astype(float)
+    grad = net.flatten(net.backward(params, Xf, SQ.cotangent(net.forward(params, Xf), yf)))
+    np.testing.assert_allclose(grad, grad_sym, rtol=1e-12, atol=1e-12)
+    v = rng.standard_normal(len(flat))
+    H = sympy.hessian(L, flat).subs(point)
+    hv_sym = np.array(H.evalf(30), dtype=float) @ v
+    hv = net.flatten(net.hvp(params, Xf, lambda F_: SQ.cotangent(F_, yf), net.unflatten(v)))
+    np.testing.assert_allclose(hv, hv_sym, rtol=1e-10, atol=1e-10)
+
+
+@settings(max_examples=10, deadline=None)
+@given(mlp_instances(depth=(2, 3), width=(1, 4), bias=True), st.sampled_from(["relu", "leaky_relu", "linear"]))
+def test_exact_gradient_matches_200_bit_finite_differences(inst, act):
+    """Central differences in 200-bit balls with step 2^-80 have truncation error O(2^-160)."""
+    net = MLP(tuple(inst["widths"]), tuple(activation(act, slope="1/3") for _ in inst["widths"][2:]), bias=True)
+    params = [rational_array(p) for p in inst["params"]]
+    X, Y = rational_array(inst["X"]), rational_array(inst["Y"])
+    grad = net.flatten(net.backward(params, X, SQ.cotangent(net.forward(params, X), Y)))
+    assert all(type(g).__name__ == "fmpq" for g in grad)
+    Zs, _ = net.layers(params, X)
+    assume_no_kink = all(z != 0 for Z in Zs[:-1] for z in Z.reshape(-1))
+    with working_precision(200):
+        theta = np.array([arb(t) for t in net.flatten(params)], dtype=object)
+        Xb, Yb = ball_array(inst["X"], 200), ball_array(inst["Y"], 200)
+        h = arb(2) ** -80
+        f = lambda t: SQ.value(net.forward(net.unflatten(t), Xb), Yb)  # noqa: E731
+        for j in range(len(theta)):
+            e = np.array([arb(0)] * len(theta), dtype=object)
+            e[j] = h
+            if not assume_no_kink:
+                return  # a pre-activation sits on the kink: the one-sided derivatives differ
+            fd = (f(theta + e) - f(theta - e)) / (2 * h)
+            assert abs(fd - arb(grad[j])) < arb(2) ** -60 * (1 + abs(fd))
+
+
+def test_conv_gradient_and_hvp_match_finite_differences():
+    rng = np.random.default_rng(3)
+    net = Conv1D(6, 3, activation("square"))
+    p = [rng.standard_normal(3), rng.standard_normal(4)]
+    X, y = rng.standard_normal((4, 6)), rng.standard_normal((4, 1))
+    th = net.flatten(p)
+    grad = lambda t: net.flatten(net.backward(net.unflatten(t), X, SQ.cotangent(net.forward(net.unflatten(t), X), y)))  # noqa: E731
+    f = lambda t: SQ.value(net.forward(net.unflatten(t), X), y)  # noqa: E731
+    eps = 1e-6
+    fd = np.array([(f(th + eps * e) - f(th - eps * e)) / (2 * eps) for e in np.eye(len(th))])
+    np.testing.assert_allclose(grad(th), fd, rtol=1e-7, atol=1e-7)
+    v = rng.standard_normal(len(th))
+    hv = net.flatten(net.hvp(p, X, lambda F: SQ.cotangent(F, y), net.unflatten(v)))
+    np.testing.assert_allclose(hv, (grad(th + eps * v) - grad(th - eps * v)) / (2 * eps), rtol=1e-6, atol=1e-6)
+
+
+def test_toeplitz_rows_are_shifted_kernels():
+    net = Conv1D(4, 2, activation("relu"))
+    np.testing.assert_array_equal(net.toeplitz(np.array([1.0, 2.0])), [[1, 2, 0, 0], [0, 1, 2, 0], [0, 0, 1, 2]])
+
+
+def test_homogeneity_degrees():
+    assert MLP((2, 3, 3, 1), (activation("relu"), activation("linear"))).homogeneity() == 3
+    assert MLP((2, 3, 1), (activation("relu2"),)).homogeneity() == 3
+    assert MLP((2, 3, 1), (activation("tanh"),)).homogeneity() is None
+    assert MLP((2, 3, 1), (activation("relu"),), bias=True).homogeneity() is None
+
+
+def test_bad_activation_names_and_slopes_are_clear_errors():
+    with pytest.raises(ValueError, match="unknown activation 'gelu'"):
+        activation("gelu")
+    with pytest.raises(ValueError, match="slope in"):
+        activation("leaky_relu", slope=2)
+
+
+def test_log_domain_losses_never_underflow():
+    q = np.array([800.0, 900.0, 1000.0])
+    assert np.isfinite(loss("exp").log_total(q)) and abs(loss("exp").log_total(q) + 800) < 1e-12
+    assert abs(loss("logistic").log_total(q) + 800) < 1e-12
+    with mpmath.workdps(40):
+        for x in (-50.0, -1.0, 0.0, 3.0):
+            assert abs(log_softplus(np.array([x]))[0] - float(mpmath.log(mpmath.log1p(mpmath.exp(x))))) < 1e-14 * (1 + abs(x))
+
+
+def test_normalised_cotangent_is_gradient_over_loss():
+    F, y = np.array([[0.3], [-1.2], [2.0]]), np.array([[1.0], [-1.0], [1.0]])
+    for name in ("exp", "logistic"):
+        L = loss(name)
+        total = np.exp(L.log_total((F * y).reshape(-1)))
+        np.testing.assert_allclose(L.normalised_cotangent(F, y), L.cotangent(F, y) / total, rtol=1e-12)

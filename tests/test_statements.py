@@ -1,0 +1,98 @@
+"""Statements: parsing, interval evaluation of margins, classification and aggregation."""
+from __future__ import annotations
+
+import pytest
+import sympy
+from flint import arb, fmpq
+
+from checker.arith import Enclosure, working_precision
+from checker.statements import StatementError, enclose, margin, parse_relation
+from checker.verdicts import InstanceResult, Outcome, Verdict, aggregate, classify
+
+NAMES = {"S", "E", "N", "gamma", "a"}
+
+
+def test_quantity_names_never_collide_with_sympy_builtins():
+    rel = parse_relation("S >= 2*E*N + gamma", NAMES, "t")
+    assert {s.name for s in rel.free_symbols} == {"S", "E", "N", "gamma"}
+    assert isinstance(rel, sympy.Ge)
+
+
+def test_double_equals_is_an_identity():
+    assert isinstance(parse_relation("a**2 == S", NAMES, "t"), sympy.Eq)
+
+
+@pytest.mark.parametrize("text,match", [
+    ("S + 1", "not a relation"), ("S >= foo", "unknown quantity 'foo'"), ("S >= (", "cannot parse"),
+    ("a == S == E", "more than one"),
+])
+def test_malformed_statements_say_what_is_wrong(text, match):
+    with pytest.raises(StatementError, match=match):
+        parse_relation(text, NAMES, "t")
+
+
+def test_exact_inputs_give_exact_margins():
+    vals = {"a": Enclosure.exact(fmpq(1, 3)), "S": Enclosure.exact(fmpq(1, 9))}
+    m = margin(parse_relation("a**2 == S", NAMES, "t"), vals, 64)
+    assert m.kind == "exact" and m.value == 0
+
+
+def test_irrational_operations_switch_to_balls_that_enclose_the_truth():
+    vals = {"a": Enclosure.exact(2), "S": Enclosure.exact(0)}
+    e = enclose(sympy.sqrt(sympy.Symbol("a")), vals, 200)
+    with working_precision(400):
+        assert e.kind == "ball" and e.value.contains(arb(2).sqrt()) and e.radius < 1e-55
+
+
+def test_estimates_stay_estimates():
+    vals = {"a": Enclosure.estimate(1.0, 1e-9), "S": Enclosure.exact(1)}
+    assert margin(parse_relation("a >= S", NAMES, "t"), vals, 64).kind == "estimate"
+
+
+def test_float_literals_are_rejected():
+    vals = {"a": Enclosure.estimate(1.0, 1e-9)}
+    with pytest.raises(StatementError, match="rational"):
+        enclose(sympy.Symbol("a") * sympy.Float(0.1), vals, 64)
+
+
+@pytest.mark.parametrize("value,identity,strict,expected", [
+    (fmpq(0), True, False, Outcome.HOLDS), (fmpq(-1, 10**30), True, False, Outcome.VIOLATED),
+    (fmpq(0), False, True, Outcome.VIOLATED), (fmpq(0), False, False, Outcome.HOLDS),
+])
+def test_exact_classification_has_no_tolerance(value, identity, strict, expected):
+    assert classify(Enclosure.exact(value), identity, strict, 1.0, 64)[0] is expected
+
+
+def test_a_ball_straddling_zero_is_undecided_not_passed():
+    out, _ = classify(Enclosure.ball(arb(0, 1e-3)), False, False, 1.0, 64)
+    assert out is Outcome.UNDECIDED
+
+
+def test_an_identity_in_balls_passes_only_inside_the_precision_budget():
+    tight = classify(Enclosure.ball(-abs(arb(0, 1e-30))), True, False, 1.0, 128)
+    loose = classify(Enclosure.ball(-abs(arb(0, 1e-3))), True, False, 1.0, 128)
+    assert tight == (Outcome.HOLDS, "estimate") and loose[0] is Outcome.UNDECIDED
+
+
+def _r(outcome, evidence="exact"):
+    return InstanceResult({}, outcome, evidence=evidence)
+
+
+def test_aggregation_order():
+    assert aggregate([_r(Outcome.HOLDS), _r(Outcome.VIOLATED), _r(Outcome.ERROR)], True) is Verdict.REFUTED
+    assert aggregate([_r(Outcome.HOLDS), _r(Outcome.ERROR)], True) is Verdict.ERROR
+    assert aggregate([_r(Outcome.HOLDS), _r(Outcome.UNDECIDED)], True) is Verdict.INCONCLUSIVE
+    assert aggregate([_r(Outcome.OUT_OF_SCOPE)], True) is Verdict.VACUOUS
+    assert aggregate([_r(Outcome.HOLDS)], True) is Verdict.PROVED
+    assert aggregate([_r(Outcome.HOLDS), _r(Outcome.HOLDS, "ball")], False) is Verdict.CERTIFIED
+    assert aggregate([_r(Outcome.HOLDS), _r(Outcome.HOLDS, "estimate")], False) is Verdict.PASSED
+
+
+def test_relations_sympy_already_decided_are_rejected():
+    with pytest.raises(StatementError, match="identically True"):
+        parse_relation(sympy.Ge(sympy.Symbol("a", real=True) ** 2, 0), NAMES, "t")
+
+
+def test_relations_are_never_decided_by_sympy_assumptions():
+    rel = parse_relation(sympy.Ge(sympy.Symbol("a", real=True), 0), NAMES, "t")
+    assert isinstance(rel, sympy.Ge) and parse_relation("a**2 >= 0", NAMES, "t") != sympy.true
