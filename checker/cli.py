@@ -38,14 +38,20 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _report_errors(errors: list[str]) -> int:
+    for e in errors:
+        print(f"error: {e}", file=sys.stderr)
+    return 2 if errors else 0
+
+
 def _cmd_list() -> int:
     for sid, s in sorted(registry.statements().items()):
         print(f"{sid:28} {s.expect:6} {s.title}\n{'':28} system: {s.system.name}\n{'':28} source: {s.source}")
-    return 0
+    return _report_errors(registry.builtin_errors())
 
 
 def _cmd_systems() -> int:
-    registry.load_builtin()
+    errors = registry.load_builtin()
     for name, fam in sorted(families().items()):
         print(f"{name}({', '.join(f'{k}={v}' for k, v in fam.parameters().items())})")
         if fam.doc:
@@ -53,7 +59,7 @@ def _cmd_systems() -> int:
         for sym, doc in fam.quantities.items():
             print(f"    {sym:14} {doc}")
         print()
-    return 0
+    return _report_errors(errors)
 
 
 def _check_one(job: tuple[str, list[str], str, int]) -> dict:
@@ -110,7 +116,7 @@ def _exit_status(results: list[StatementResult]) -> int:
 
 def _cmd_check(args: argparse.Namespace) -> int:
     paths = [t for t in args.targets if t.endswith(".py")]
-    stmts = registry.select(args.targets)
+    stmts, errors = registry.select(args.targets)
     if args.replay:
         sid, _, blob = args.replay.partition(":")
         match = [s for s in stmts if s.id == sid]
@@ -120,11 +126,12 @@ def _cmd_check(args: argparse.Namespace) -> int:
     else:
         results = run_many(stmts, paths, args.profile, args.seed, args.jobs, progress=not args.json)
     if args.json:
-        json.dump([r.to_json() for r in results], sys.stdout, indent=1, default=str)
+        failed = [{"id": None, "verdict": "error", "message": e} for e in errors]
+        json.dump([r.to_json() for r in results] + failed, sys.stdout, indent=1, default=str)
         print()
     else:
         _print_table(results)
-    return _exit_status(results)
+    return _report_errors(errors) or _exit_status(results)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -18,6 +18,7 @@ from .statements import Statement
 
 _STATEMENTS: dict[str, Statement] = {}
 _LOADED_BUILTINS = False
+_BUILTIN_ERRORS: list[str] = []
 
 
 class LoadError(RuntimeError):
@@ -33,17 +34,27 @@ def register(stmt: Statement) -> Statement:
     return stmt
 
 
-def load_builtin() -> None:
-    """Import every module of the ``checker.theorems`` entry-point group (once)."""
+def load_builtin() -> list[str]:
+    """Import every module of the ``checker.theorems`` entry-point group (once).
+
+    A module that fails to import does not stop the others; the messages are returned (and kept
+    for :func:`builtin_errors`)."""
     global _LOADED_BUILTINS
-    if _LOADED_BUILTINS:
-        return
-    _LOADED_BUILTINS = True
-    for ep in sorted(entry_points(group="checker.theorems"), key=lambda e: e.name):
-        try:
-            ep.load()
-        except Exception as exc:  # noqa: BLE001
-            raise LoadError(f"theorem module {ep.value} failed to import: {type(exc).__name__}: {exc}") from exc
+    if not _LOADED_BUILTINS:
+        _LOADED_BUILTINS = True
+        for ep in sorted(entry_points(group="checker.theorems"), key=lambda e: e.name):
+            try:
+                ep.load()
+            except Exception as exc:  # noqa: BLE001
+                tb = traceback.extract_tb(exc.__traceback__)[-1]
+                _BUILTIN_ERRORS.append(f"theorem module {ep.value} failed to import: {type(exc).__name__}: {exc} "
+                                       f"({tb.filename.rsplit('/', 1)[-1]}:{tb.lineno})")
+    return list(_BUILTIN_ERRORS)
+
+
+def builtin_errors() -> list[str]:
+    """Messages of theorem modules that failed to import."""
+    return list(_BUILTIN_ERRORS)
 
 
 def load_file(path: str | Path) -> list[Statement]:
@@ -80,21 +91,24 @@ def statements() -> dict[str, Statement]:
     return dict(_STATEMENTS)
 
 
-def select(targets: list[str]) -> list[Statement]:
-    """Statements named by ids, globs of ids, or paths of conjecture files, in order, without repeats.
-
-    A target that matches nothing is a ``LookupError`` listing the known ids.
-    """
-    load_builtin()
+def select(targets: list[str]) -> tuple[list[Statement], list[str]]:
+    """Statements named by ids, globs of ids, or paths of conjecture files, in order, without
+    repeats; and one message per target that could not be used (a file that fails to load, a
+    pattern that matches nothing, a theorem module that fails to import), so that one bad target
+    never stops the others."""
+    errors = load_builtin()
     chosen: dict[str, Statement] = {}
     for target in targets:
-        if target.endswith(".py") or Path(target).is_file():
-            for s in load_file(target):
-                chosen.setdefault(s.id, s)
+        try:
+            if target.endswith(".py") or Path(target).is_file():
+                hits = load_file(target)
+            else:
+                hits = [s for i, s in sorted(_STATEMENTS.items()) if fnmatch.fnmatchcase(i, target)]
+                if not hits:
+                    raise LookupError(f"no statement matches {target!r}; `python -m checker list` shows the ids")
+        except (LoadError, LookupError) as exc:
+            errors.append(str(exc))
             continue
-        hits = [s for i, s in sorted(_STATEMENTS.items()) if fnmatch.fnmatchcase(i, target)]
-        if not hits:
-            raise LookupError(f"no statement matches {target!r}; `python -m checker list` shows the ids")
         for s in hits:
             chosen.setdefault(s.id, s)
-    return list(chosen.values())
+    return list(chosen.values()), errors

@@ -125,7 +125,9 @@ def write_reports(targets: list[str], profile: Profile, seed: int, out: str, job
     (a theorem refuted or in error, or a mutation not refuted), else 0."""
     from .cli import run_many
 
-    stmts = registry.select(targets)
+    stmts, errors = registry.select(targets)
+    for e in errors:
+        print(f"error: {e}", file=sys.stderr)
     outdir = Path(out)
     outdir.mkdir(parents=True, exist_ok=True)
     print(f"checking {len(stmts)} statements", file=sys.stderr)
@@ -136,11 +138,14 @@ def write_reports(targets: list[str], profile: Profile, seed: int, out: str, job
     for r in results:
         figures = _figures(by_id[r.id], outdir)
         (outdir / f"{r.id}.md").write_text(statement_markdown(by_id[r.id], r, figures))
-    (outdir / "index.md").write_text(index_markdown(results, profile, seed, seconds))
+    index = index_markdown(results, profile, seed, seconds)
+    if errors:
+        index += "\n## Load errors\n\n" + "\n".join(f"- {e}" for e in errors) + "\n"
+    (outdir / "index.md").write_text(index)
     (outdir / "results.json").write_text(json.dumps([r.to_json() for r in results], indent=1, default=str))
     print(f"{outdir / 'index.md'}: {_summary(results)}", file=sys.stderr)
     unexpected = [r.id for r in results if not r.as_expected and r.verdict in (Verdict.REFUTED, Verdict.ERROR)
                   or (r.expect == "fails" and r.verdict is not Verdict.REFUTED)]
     if unexpected:
         print(f"unexpected verdicts: {', '.join(unexpected)}", file=sys.stderr)
-    return 1 if unexpected else 0
+    return 2 if errors else 1 if unexpected else 0
