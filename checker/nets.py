@@ -405,3 +405,49 @@ class Conv1D(AbstractNetwork):
 
 def _dual_einsum(delta: Dual, P: Any) -> Dual:
     return Dual(np.einsum("mj,mjs->s", delta.value, P), np.einsum("mj,mjs->s", delta.tangent, P))
+
+
+def _row_norms(V: np.ndarray) -> np.ndarray:
+    sq = (V * V).sum(axis=1)
+    return np.frompyfunc(lambda s: s.sqrt(), 1, 1)(sq).astype(object) if sq.dtype == object else np.sqrt(sq)
+
+
+@dataclass(frozen=True)
+class WeightNormMLP(AbstractNetwork):
+    """An :class:`MLP` whose hidden layers are weight-normalised: ``W^(h)[i, :] = g_i v_i/‖v_i‖``.
+
+    Parameters ``[V^(1), g^(1), …, V^(N-1), g^(N-1), W^(N)]``.  ``f`` is invariant under
+    ``v_i ↦ c v_i``, so ``⟨∂f/∂v_i, v_i⟩ = 0``: the direction ``v_i`` alone is not a homogeneous
+    block, which is where the balance laws break (THEOREMS.md DHL-I1 (iv)).  The row norms need
+    square roots: use float64 or arb balls, not exact rationals.
+    """
+
+    base: MLP
+
+    def shapes(self) -> list[tuple[int, ...]]:
+        shapes = self.base.shapes()
+        out: list[tuple[int, ...]] = []
+        for s in shapes[:-1]:
+            out += [s, (s[0],)]
+        return out + [shapes[-1]]
+
+    def effective(self, params: Sequence[Any]) -> list[Any]:
+        """The plain MLP weights ``W^(h) = diag(g/‖v‖) V``."""
+        Ws = []
+        for h in range(self.base.depth - 1):
+            V, g = params[2 * h], params[2 * h + 1]
+            Ws.append(V * (g / _row_norms(V)).reshape(-1, 1))
+        return Ws + [params[-1]]
+
+    def forward(self, params: Sequence[Any], X: Any) -> Any:
+        return self.base.forward(self.effective(params), X)
+
+    def backward(self, params: Sequence[Any], X: Any, G: Any) -> list[Any]:
+        dW = self.base.backward(self.effective(params), X, G)
+        out: list[Any] = []
+        for h in range(self.base.depth - 1):
+            V, g = params[2 * h], params[2 * h + 1]
+            s = _row_norms(V).reshape(-1, 1)
+            radial = (dW[h] * V).sum(axis=1).reshape(-1, 1) / s  # ⟨∂L/∂W_i, v_i⟩/‖v_i‖
+            out += [(g.reshape(-1, 1) / s) * (dW[h] - radial * V / s), radial.reshape(-1)]
+        return out + [dW[-1]]

@@ -13,7 +13,7 @@ from flint import arb
 
 from checker.arith import ball_array, rational_array, working_precision
 from checker.losses import loss, log_softplus
-from checker.nets import Conv1D, MLP, activation
+from checker.nets import Conv1D, MLP, WeightNormMLP, activation
 from checker.proofs import symbol_array
 from checker.strategies import mlp_instances
 
@@ -128,3 +128,16 @@ def test_normalised_cotangent_is_gradient_over_loss():
         L = loss(name)
         total = np.exp(L.log_total((F * y).reshape(-1)))
         np.testing.assert_allclose(L.normalised_cotangent(F, y), L.cotangent(F, y) / total, rtol=1e-12)
+
+
+def test_weight_normalised_gradient_matches_finite_differences_and_is_scale_invariant():
+    rng = np.random.default_rng(4)
+    net = WeightNormMLP(MLP((3, 4, 2, 1), (activation("tanh"), activation("square"))))
+    p = [rng.standard_normal(s) for s in net.shapes()]
+    X, y = rng.standard_normal((5, 3)), rng.standard_normal((5, 1))
+    th = net.flatten(p)
+    f = lambda t: SQ.value(net.forward(net.unflatten(t), X), y)  # noqa: E731
+    grad = net.backward(p, X, SQ.cotangent(net.forward(p, X), y))
+    fd = np.array([(f(th + 1e-6 * e) - f(th - 1e-6 * e)) / 2e-6 for e in np.eye(len(th))])
+    np.testing.assert_allclose(net.flatten(grad), fd, rtol=1e-7, atol=1e-7)
+    np.testing.assert_allclose((grad[0] * p[0]).sum(axis=1), 0, atol=1e-12)  # ⟨∂L/∂v_i, v_i⟩ = 0

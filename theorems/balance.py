@@ -28,7 +28,7 @@ from checker import Enclosure, MeasurementError, Precision, Proof, System, syste
 from checker.arith import ball_array, rational, rational_array, working_precision
 from checker.flows import gradient_flow
 from checker.losses import loss
-from checker.nets import Conv1D, MLP, activation
+from checker.nets import Conv1D, MLP, WeightNormMLP, activation
 from checker.proofs import AbstractActivation, PolynomialRing, prove_homogeneous_identity, prove_polynomial_identity, symbol_array
 from checker.strategies import conv_instances, factorisation_instances, mlp_instances, rationals
 
@@ -178,6 +178,48 @@ def mlp(activations: tuple[str, ...] = ("linear", "relu", "leaky_relu"), depth: 
                   hypotheses=("no biases (or biases counted as incoming weights)", "positively homogeneous activations"),
                   parameters={"activations": activations, "depth": depth, "width": width, "bias": bias,
                               "count_bias": count_bias, "enforce_hypotheses": enforce_hypotheses})
+
+
+WEIGHTNORM_QUANTITIES = {
+    "in_dot": "⟨∂(G·f)/∂in_i, in_i⟩ with in_i = v_i (and the gain g_i iff count_gain)",
+    "out_dot": "⟨∂(G·f)/∂out_i, out_i⟩ with out_i = W^(2)[:, i]",
+}
+
+
+@system_family(WEIGHTNORM_QUANTITIES)
+def weightnorm_mlp(activations: tuple[str, ...] = ("relu", "linear"), width: Any = (1, 5), count_gain: bool = False) -> System:
+    """One hidden layer with weight normalisation, ``W^(1)[i, :] = g_i v_i/‖v_i‖``, no biases;
+    measured in arb balls (the row norms are square roots).  An instance with some ``v_i = 0`` is out
+    of scope (the normalisation is undefined there)."""
+
+    @st.composite
+    def draw(d: Any) -> dict:
+        inst = d(_mlp_strategy(tuple(activations), 2, width, False))
+        inst["gains"] = [d(st.integers(1, 9).map(str)) for _ in range(inst["widths"][1])]
+        return inst
+
+    def scope(inst: dict, precision: Precision) -> str | None:
+        if any(all(rational(x) == 0 for x in row) for row in inst["params"][0]):
+            return "a weight-normalised row v_i is 0"
+        return None
+
+    def measure(inst: dict, precision: Precision, names: frozenset[str]) -> dict[str, Enclosure]:
+        net = WeightNormMLP(_network(inst, False))
+        bits = precision.bits
+        with working_precision(bits):
+            V, W2 = (ball_array(p, bits) for p in inst["params"])
+            params = [V, ball_array(inst["gains"], bits), W2]
+            grads = net.backward(params, ball_array(inst["X"], bits), ball_array(inst["G"], bits))
+            i = inst["neuron"]
+            in_dot = (grads[0][i] * V[i]).sum() + (grads[1][i] * params[1][i] if count_gain else 0)
+            out_dot = (grads[2][:, i] * W2[:, i]).sum()
+        note = f"ball arithmetic at {bits} bits"
+        return {"in_dot": Enclosure.ball(in_dot, note), "out_dot": Enclosure.ball(out_dot, note)}
+
+    return System(f"weightnorm_mlp({'+'.join(activations)}, width {width}{', gain counted' if count_gain else ''})",
+                  "one weight-normalised hidden layer", WEIGHTNORM_QUANTITIES, draw(), measure, scope,
+                  hypotheses=("every normalised row v_i ≠ 0",),
+                  parameters={"activations": activations, "width": width, "count_gain": count_gain})
 
 
 # ---------------------------------------------------------------------- proofs for the MLP family
@@ -583,6 +625,13 @@ theorem("MUT-DHL-I1-bias", title="(mutation) per-neuron identity with biases not
 theorem("DHL-I1-bias-counted", title="Per-neuron identity with biases counted as incoming weights",
         source=f"{SOURCE}; THEOREMS.md DHL-I1 (i)",
         system=mlp(activations=("relu", "linear", "leaky_relu"), bias=True, count_bias=True), conclusion="in_dot == out_dot")
+theorem("MUT-DHL-I1-weightnorm", title="(mutation) per-neuron identity with a weight-normalised direction as incoming weights",
+        source="mutation of DHL-I1", system=weightnorm_mlp(), conclusion="in_dot == out_dot", expect="fails",
+        notes="f is invariant under v_i ↦ c·v_i, so ⟨∂f/∂v_i, v_i⟩ = 0 (THEOREMS.md DHL-I1 (iv)).")
+theorem("DHL-I1-weightnorm-gain", title="Per-neuron identity under weight normalisation, gain counted as incoming",
+        source=f"{SOURCE}; THEOREMS.md DHL-I1 (iv)", system=weightnorm_mlp(count_gain=True), conclusion="in_dot == out_dot",
+        notes="With the gain g_i in in_i, f is invariant under (g_i, out_i) ↦ (c·g_i, out_i/c): the identity holds. "
+              "Square roots force balls, so an identity is at best passed.")
 theorem("MUT-DHL-T2.1-tanh", title="(mutation) balance under gradient flow for tanh networks", source="mutation of DHL-T2.1",
         system=mlp(activations=("tanh",), enforce_hypotheses=False), conclusion="d_in_sq == d_out_sq", expect="fails")
 theorem("MUT-DHL-C2.1-bias", title="(mutation) layer balance with uncounted biases", source="mutation of DHL-C2.1",
