@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Sequence
 
 from . import registry
@@ -71,16 +71,23 @@ def _check_one(job: tuple[str, list[str], str, int]) -> dict:
 
 
 def run_many(stmts: list, paths: list[str], profile_name: str, seed: int, jobs: int,
-             progress: bool = False) -> list[StatementResult]:
-    """Check statements, in worker processes when ``jobs > 1`` (workers look statements up by id)."""
+             progress: bool = False, executor: Executor | None = None) -> list[StatementResult]:
+    """Check statements, in worker processes when ``jobs > 1`` or on any ``concurrent.futures``
+    ``Executor`` (e.g. a Dask distributed client's): a unit of work is (statement id, conjecture
+    files to load, profile, seed) and comes back as the result's JSON, so workers look statements
+    up by id and nothing unpicklable crosses the boundary."""
     work = [(s.id, paths, profile_name, seed) for s in stmts]
     out: list[StatementResult] = []
-    if jobs > 1:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+    if executor is not None or jobs > 1:
+        pool = executor or ProcessPoolExecutor(max_workers=jobs)
+        try:
             for k, data in enumerate(pool.map(_check_one, work), 1):
                 out.append(StatementResult.from_json(data))
                 if progress:
                     _progress(k, len(work), out[-1])
+        finally:
+            if executor is None:
+                pool.shutdown()
     else:
         for k, (s, job) in enumerate(zip(stmts, work), 1):
             out.append(run_statement(s, get_profile(profile_name), seed))

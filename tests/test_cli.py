@@ -102,3 +102,15 @@ def test_report_writes_index_pages_and_results(tmp_path):
     assert "$$" in page and "figures/DHL-GD-1.png" in page and (tmp_path / "figures" / "DHL-GD-1.png").exists()
     assert "--replay MUT-DHL-GD-conserved:" in (tmp_path / "MUT-DHL-GD-conserved.md").read_text()
     assert len(json.loads((tmp_path / "results.json").read_text())) == 2
+
+
+def test_any_executor_runs_the_same_units():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from checker import registry
+    from checker.cli import run_many
+
+    stmts = [registry.statements()[i] for i in ("DHL-MF", "MUT-DHL-MF-eta")]
+    with ThreadPoolExecutor(2) as pool:
+        results = run_many(stmts, [], "quick", 0, 1, executor=pool)
+    assert [r.verdict.value for r in results] == ["proved", "refuted"]
