@@ -83,6 +83,23 @@ def rational(x: Any) -> fmpq:
     raise TypeError(f"cannot read {x!r} ({type(x).__name__}) as an exact rational")
 
 
+def rational_root(q: fmpq, n: int) -> fmpq | None:
+    """The exact ``n``-th root of a rational ``q ≥ 0`` when it is rational, else None."""
+    if q < 0:
+        return None
+    num, den = fmpz(q.p).root(n), fmpz(q.q).root(n)
+    return fmpq(num, den) if num ** n == q.p and den ** n == q.q else None
+
+
+def rational_power(q: fmpq, num: int, den: int, bits: int) -> "fmpq | arb":
+    """``q^{num/den}`` for ``q > 0``: exact when the ``den``-th root is rational, else a ball at ``bits``."""
+    root = rational_root(q, den)
+    if root is not None:
+        return root ** num
+    with working_precision(bits):
+        return arb(q).root(den) ** num
+
+
 def rational_str(q: Any) -> str:
     """The canonical JSON form of an exact rational: ``"p/q"`` or ``"p"``."""
     q = rational(q)

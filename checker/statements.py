@@ -7,9 +7,10 @@ symbols are quantity names of its system.  On an instance, every symbol is repla
 * ``lhs >= rhs`` / ``lhs > rhs``: margin ``lhs - rhs``;  ``lhs <= rhs`` / ``lhs < rhs``: ``rhs - lhs``;
 * ``Eq(lhs, rhs)``: margin ``-|lhs - rhs|`` (never positive; zero means the identity holds).
 
-Expressions over exact inputs using only field operations, integer powers, ``Abs``, ``Max`` and
-``Min`` are evaluated in exact rationals; anything else (``sqrt``, ``exp``, ``log``, non-integer
-powers, ball or estimated inputs) in arb balls at the working precision.
+Expressions over exact inputs using only field operations, ``Abs``, ``Max``, ``Min`` and powers
+whose value is rational (integer exponents, or e.g. ``(16/81)^(3/4) = 8/27``) are evaluated in exact
+rationals; anything else (irrational powers, ``exp``, ``log``, ball or estimated inputs) in arb balls
+at the working precision.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ import sympy
 from flint import arb, fmpq
 from sympy.parsing.sympy_parser import parse_expr, standard_transformations
 
-from .arith import Enclosure, rational, weakest, working_precision
+from .arith import Enclosure, rational, rational_root, weakest, working_precision
 from .systems import System
 
 RELATIONS = (sympy.Eq, sympy.Ge, sympy.Gt, sympy.Le, sympy.Lt)
@@ -79,9 +80,7 @@ except ImportError:  # pragma: no cover
 
 
 def _is_exact_op(expr: sympy.Expr) -> bool:
-    return isinstance(expr, (sympy.Add, sympy.Mul, sympy.Abs, sympy.Max, sympy.Min)) or (
-        isinstance(expr, sympy.Pow) and expr.exp.is_Integer
-    )
+    return isinstance(expr, (sympy.Add, sympy.Mul, sympy.Abs, sympy.Max, sympy.Min, sympy.Pow))
 
 
 def _exact(expr: sympy.Expr, values: Mapping[str, fmpq]) -> fmpq | None:
@@ -106,7 +105,10 @@ def _exact(expr: sympy.Expr, values: Mapping[str, fmpq]) -> fmpq | None:
         base, exp = args
         if base == 0 and exp < 0:
             raise ZeroDivisionError(f"0 raised to a negative power in {expr}")
-        return base ** int(exp)
+        if exp.q == 1:
+            return base ** int(exp.p)
+        root = rational_root(base, int(exp.q))  # a rational power of a rational, when it is rational
+        return None if root is None else root ** int(exp.p)
     if isinstance(expr, sympy.Abs):
         return abs(args[0])
     if isinstance(expr, sympy.Max):

@@ -36,13 +36,13 @@ def positive_rationals(max_numerator: int = 9, max_denominator: int = 7) -> st.S
 def matrices(rows: int, cols: int, elements: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[list[list[str]]]:
     """``rows × cols`` matrices of rationals (nested lists of strings); strategies are cached, since
     building them inside ``@composite`` draws dominates the cost of shrinking."""
-    elements = elements or rationals()
+    elements = elements if elements is not None else rationals()
     return st.lists(st.lists(elements, min_size=cols, max_size=cols), min_size=rows, max_size=rows)
 
 
 @lru_cache(maxsize=None)
 def vectors(n: int, elements: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[list[str]]:
-    return st.lists(elements or rationals(), min_size=n, max_size=n)
+    return st.lists(elements if elements is not None else rationals(), min_size=n, max_size=n)
 
 
 @lru_cache(maxsize=None)

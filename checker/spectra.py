@@ -1,0 +1,171 @@
+"""The signed top eigenvalue ``λ_max`` of a matrix with real spectrum (a Hessian, or ``GΣ``).
+
+Sharpness is the *largest* eigenvalue, never the largest ``|eigenvalue|``: away from minimisers
+the two differ (THEOREMS.md §0.3-5).  Four methods, from fastest to strongest evidence:
+
+* :func:`top_eigenvalue_dense` — float64 (``numpy.linalg.eigvalsh``), no error bound.
+* :func:`top_eigenvalue_lanczos` — float64 Lanczos (``scipy.sparse.linalg.eigsh``, ``which="LA"``)
+  on a ``LinearOperator`` (e.g. Hessian-vector products), with the residual ``‖Hv − θv‖``: some
+  eigenvalue lies within it of ``θ``; that it is the *top* one is Lanczos' convergence, an
+  estimate, not a bound.
+* :func:`top_eigenvalue_ball` — rigorous, for matrices of balls: ``acb_mat.eig(multiple=True)``
+  encloses every eigenvalue (clusters included) and the top one is the ball maximum.
+  :func:`top_eigenvalue_rayleigh_cholesky` is a second rigorous method for symmetric ball
+  matrices: a Rayleigh quotient bounds ``λ_max`` below, and an interval ``LDLᵀ`` factorisation
+  proving ``μI − H ≻ 0`` bounds it above.
+* :func:`top_eigenvalue_exact` — rigorous, for exact rational matrices: the largest real root of
+  the exact characteristic polynomial (``fmpq_mat.charpoly``, isolated by
+  ``fmpq_poly.complex_roots``), returned as an exact ``fmpq`` when it is rational.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+from flint import acb_mat, arb, arb_mat, fmpq, fmpq_mat
+from scipy.sparse.linalg import LinearOperator, eigsh
+
+from .arith import working_precision
+
+
+def top_eigenvalue_dense(H: np.ndarray) -> float:
+    """``λ_max`` of a symmetric float matrix (its symmetric part), float64."""
+    H = np.asarray(H, dtype=float)
+    return float(np.linalg.eigvalsh((H + H.T) / 2)[-1])
+
+
+@dataclass(frozen=True)
+class LanczosResult:
+    """``value`` (Ritz value), ``residual`` ``‖Hv − θv‖`` of the unit Ritz vector ``vector``, and cost."""
+
+    value: float
+    residual: float
+    vector: np.ndarray
+    matvecs: int
+
+
+def top_eigenvalue_lanczos(matvec: Callable[[np.ndarray], np.ndarray], n: int, tol: float = 0.0,
+                           seed: int = 0) -> LanczosResult:
+    """``λ_max`` of the symmetric operator ``v ↦ matvec(v)`` on ``ℝⁿ`` by implicitly restarted Lanczos.
+
+    ``which="LA"`` (largest algebraic), never ``"LM"``.  The residual is recomputed from one
+    extra product; ``[θ − ‖r‖, θ + ‖r‖]`` contains an eigenvalue (Weyl), which is the top one when
+    Lanczos has converged to it: an estimate.
+    """
+    count = [0]
+
+    def mv(v: np.ndarray) -> np.ndarray:
+        count[0] += 1
+        return matvec(np.asarray(v, dtype=float).ravel())
+
+    if n <= 2:  # ARPACK needs n > k + 1: use the dense matrix of the operator
+        H = np.stack([mv(e) for e in np.eye(n)], axis=1)
+        vals, vecs = np.linalg.eigh((H + H.T) / 2)
+        theta, v = float(vals[-1]), vecs[:, -1]
+    else:
+        v0 = np.random.default_rng(seed).standard_normal(n)
+        op = LinearOperator((n, n), matvec=mv, dtype=float)
+        vals, vecs = eigsh(op, k=1, which="LA", tol=tol, v0=v0, ncv=min(n, 20))
+        theta, v = float(vals[0]), vecs[:, 0] / np.linalg.norm(vecs[:, 0])
+    r = float(np.linalg.norm(mv(v) - theta * v))
+    return LanczosResult(theta, r, v, count[0])
+
+
+def top_eigenvalue_exact(M: Any, bits: int) -> fmpq | arb:
+    """``λ_max`` of a rational square matrix whose eigenvalues are all real, exactly.
+
+    The characteristic polynomial is exact; its roots are isolated by ``complex_roots`` at
+    ``bits`` (rigorous balls, real roots flagged by an exactly zero imaginary part).  If the top
+    root is rational it is returned as an ``fmpq``; otherwise its ball.  A non-real root whose
+    real part reaches the top real root means the premise (real spectrum) fails: ``ValueError``.
+    """
+    M = M if isinstance(M, fmpq_mat) else fmpq_mat([[fmpq(x) if not isinstance(x, fmpq) else x for x in row] for row in np.asarray(M, dtype=object).tolist()])
+    poly = M.charpoly()
+    with working_precision(bits):
+        roots = [z for z, _ in poly.complex_roots()]
+        real = [z.real for z in roots if z.imag == 0]
+        if len(real) != len(roots):
+            raise ValueError("the matrix has non-real eigenvalues; λ_max is undefined")
+        top = max(real, key=lambda r: float(r.mid()))  # isolated, disjoint balls: midpoints order them
+        for q, _ in poly.roots():  # rational roots, exact
+            if _dyadic(top.lower()) <= q <= _dyadic(top.upper()):
+                return q
+        return top
+
+
+def _dyadic(x: arb) -> fmpq:
+    """The exact rational value of an exact (dyadic) ball endpoint."""
+    man, exp = x.mid().man_exp()
+    return fmpq(int(man)) * fmpq(2) ** int(exp)
+
+
+def top_eigenvalue_ball(M: arb_mat, bits: int) -> arb:
+    """Rigorous ball containing ``λ_max`` of a matrix of balls with real spectrum (e.g. symmetric).
+
+    ``acb_mat.eig(multiple=True)`` returns enclosures each containing at least one eigenvalue and
+    jointly all of them, so the ball maximum (``arb.max``) of their real parts contains ``λ_max``.
+    Where it cannot isolate the spectrum (it fails on some exactly repeated eigenvalues, e.g.
+    ``diag(3, 3, 3, 1)``) a symmetric matrix falls back to :func:`top_eigenvalue_rayleigh_cholesky`;
+    otherwise ``ArithmeticError``.
+    """
+    with working_precision(bits):
+        try:
+            eig = acb_mat(M).eig(multiple=True)
+        except ValueError as exc:
+            entries = np.array(M.tolist(), dtype=object)
+            if all((entries[i, j] - entries[j, i]).contains(0) for i in range(M.nrows()) for j in range(i)):
+                return top_eigenvalue_rayleigh_cholesky(entries, bits)
+            raise ArithmeticError(f"eigenvalues not enclosed at {bits} bits: {exc}") from None
+        top = eig[0].real
+        for z in eig[1:]:
+            top = top.max(z.real)
+        return top
+
+
+def ldl_positive_definite(A: np.ndarray, bits: int) -> bool:
+    """True only if the symmetric ball matrix ``A`` is certainly positive definite.
+
+    Interval ``LDLᵀ`` (Cholesky without square roots) in ``arb``: every pivot is a ball, and if
+    each is certainly positive then every symmetric matrix inside the balls is positive definite.
+    False means "not certified" (a pivot ball reaches 0), not "indefinite".
+    """
+    with working_precision(bits):
+        A = np.array(A, dtype=object, copy=True)
+        n = A.shape[0]
+        for k in range(n):
+            pivot = A[k, k]
+            if not pivot > 0:
+                return False
+            col = A[k + 1:, k] / pivot
+            A[k + 1:, k + 1:] = A[k + 1:, k + 1:] - np.multiply.outer(col, A[k, k + 1:])
+        return True
+
+
+def top_eigenvalue_rayleigh_cholesky(H: np.ndarray, bits: int, attempts: int = 8) -> arb:
+    """Rigorous ball containing ``λ_max`` of a symmetric matrix of balls (object array of ``arb``).
+
+    Lower end: the Rayleigh quotient ``vᵀHv/vᵀv`` of the float64 top eigenvector ``v`` (evaluated
+    in balls; ``λ_max ≥`` every Rayleigh quotient).  Upper end: the smallest ``μ = ρ + δ`` tried
+    (``δ`` from the float residual, doubled up to ``attempts`` times) for which
+    :func:`ldl_positive_definite` proves ``μI − H ≻ 0``.
+    """
+    with working_precision(bits):
+        H = np.asarray(H, dtype=object)
+        n = H.shape[0]
+        mid = np.vectorize(lambda x: float(arb(x).mid()), otypes=[float])(H)
+        vals, vecs = np.linalg.eigh((mid + mid.T) / 2)
+        v = np.array([arb(float(x)) for x in vecs[:, -1]], dtype=object)
+        rayleigh = (v @ H @ v) / (v @ v)
+        scale = max(float(np.max(np.abs(mid))), 1e-300)
+        delta = max(float(np.linalg.norm(mid @ vecs[:, -1] - vals[-1] * vecs[:, -1])), 2.0 ** (-bits / 2) * scale,
+                    float(max(x.rad() for x in H.ravel())) * n)
+        for _ in range(attempts):
+            mu = arb(float(rayleigh.upper()) + delta)
+            shifted = -H.copy()
+            for i in range(n):
+                shifted[i, i] = shifted[i, i] + mu
+            if ldl_positive_definite(shifted, bits):
+                return arb(rayleigh.lower()).union(mu)
+            delta *= 4
+        raise ArithmeticError(f"μI − H ≻ 0 not certified at {bits} bits up to μ = λ̃ + {delta:g}")

@@ -1,0 +1,147 @@
+"""Marion–Chizat sharpness family (theorems/sharpness.py): every theorem reaches its verdict, every
+mutated claim is refuted by the checker's own search and replays, and the S_min enclosure and the
+sharpness formulas agree with independent computations."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+import sympy
+from flint import arb, fmpq
+
+from checker import Enclosure, linear as lin, registry
+from checker.arith import Precision, rational_power, rational_root, working_precision
+from checker.search import decode_instance, replay, run_statement
+from checker.statements import enclose
+from checker.verdicts import Verdict, profile
+from theorems import sharpness as mc
+
+QUICK = profile("quick")
+FAST_SHRINK = dataclasses.replace(QUICK, shrink_seconds=0.5)  # refutation is found by the search; shrinking is capped
+STATEMENTS = registry.statements()
+CERTIFIED, PASSED = {Verdict.CERTIFIED, Verdict.PROVED}, {Verdict.PASSED}
+THEOREMS = {
+    "MC-H": CERTIFIED, "MC-T1": CERTIFIED, "MC-T1-v1": CERTIFIED, "MC-T1-UP": CERTIFIED, "MC-T1-UP-BAL": CERTIFIED,
+    "MC-T1-UP-CS": CERTIFIED, "MC-T1-SMIN": CERTIFIED, "MC-LR": CERTIFIED, "MC-LR-GD": PASSED,
+    "MC-SMALL": PASSED, "MC-SMALL-RANK1": PASSED, "MC-SMALL-ALIGN": PASSED, "MC-RES": PASSED, "MC-RES-T1": PASSED,
+}
+MUTATIONS = sorted(i for i in STATEMENTS if i.startswith("MUT-MC-"))
+
+
+@pytest.mark.parametrize("sid", sorted(THEOREMS))
+def test_theorem_verdict(sid):
+    res = run_statement(STATEMENTS[sid], QUICK, seed=0, database_dir=None)
+    assert res.verdict in THEOREMS[sid], res.message
+    assert res.in_scope > 0 and res.counterexample is None
+
+
+@pytest.mark.parametrize("sid", MUTATIONS)
+def test_mutation_is_refuted_and_replays(sid):
+    stmt = STATEMENTS[sid]
+    res = run_statement(stmt, FAST_SHRINK, seed=0, database_dir=None)
+    assert res.verdict is Verdict.REFUTED, res.message
+    blob = res.reproduce.rsplit(":", 1)[1]
+    assert replay(stmt, decode_instance(blob), QUICK).verdict is Verdict.REFUTED
+
+
+def test_every_theorem_has_a_mutation():
+    for sid in THEOREMS:
+        assert any(m.removeprefix("MUT-").startswith(sid + "-") for m in MUTATIONS), sid
+
+
+def _instance(X, w_star, layers, eta="1") -> dict:
+    X = np.array([[fmpq(x) for x in row] for row in X], dtype=object)
+    w = np.array([fmpq(x) for x in w_star], dtype=object)
+    return {"X": mc.to_jsonable(X), "y": mc.to_jsonable(X @ w), "draw": "test", "layers": mc.to_jsonable(layers),
+            "eta_factor": eta}
+
+
+def test_non_minimisers_and_singular_data_are_out_of_scope():
+    one = lambda *r: np.array([[fmpq(x) for x in r]], dtype=object)  # noqa: E731
+    not_min = _instance([[1, 0], [0, 2]], [1, 1], [one(1, 0)])
+    assert mc.MIN.scope(not_min, Precision()) == "w(W) ≠ w⋆ exactly: not a global minimiser"
+    assert mc.ANYWHERE.scope(not_min, Precision()) is None
+    singular = _instance([[1, 1], [2, 2]], [1, 0], [one(1, 0)])
+    assert "singular" in mc.MIN.scope(singular, Precision())
+
+
+def test_sharpness_formula_matches_the_full_hessian_and_the_certificate():
+    rng = np.random.default_rng(0)
+    X = rng.integers(-3, 4, size=(5, 3))
+    reg = mc.Regression(mc.rational_array(X.tolist()), mc.rational_array((X @ [1, -2, 1]).tolist()))
+    one = np.array([fmpq(1)], dtype=object)
+    upper = [mc.rational_array(rng.integers(-2, 3, size=s).tolist()) for s in [(3, 2), (1, 3)]]
+    layers = lin.complete_minimiser(upper, mc.rational_array(rng.integers(-2, 3, size=(2, 3)).tolist()), reg.w_star, one)
+    S_H = mc.sharpness_at_minimiser(layers, one, reg.sigma, 128)
+    S_full = mc.sharpness_full(layers, one, reg.sigma, reg.b, 128)
+    cR = mc.rayleigh_certificate(layers, one, reg.sigma, reg.w_star)
+    with working_precision(128):
+        assert arb(S_H).overlaps(arb(S_full)) and arb(S_H) >= cR
+    assert mc.hessian_gap(layers, one, reg.sigma, reg.b) == 0 == mc.spectrum_gap(layers, one, reg.sigma, reg.b)
+
+
+def _smin_brute_force(reg: mc.Regression, L: int) -> float:
+    sigma, _, w = reg.floats
+    M = np.outer(w, w)
+    xs = np.exp(np.linspace(-8, 8, 40001))
+    return 2 * min(float(np.max(np.linalg.eigvals((x * np.eye(len(w)) + (L - 1) * x ** (-1 / (L - 1)) * M) @ sigma).real))
+                   for x in xs[::40])
+
+
+@pytest.mark.parametrize("L", [2, 3, 5])
+def test_smin_enclosure_against_brute_force_and_constructions(L):
+    X = [[2, 0, 0], [1, 1, 0], [0, -1, 3], [1, 2, 1]]
+    reg = mc.Regression(mc.rational_array(X), mc.rational_array((np.array(X) @ [1, 2, -1]).tolist()))
+    smin = mc.smin_enclosure(reg, L, 128)
+    with working_precision(128):
+        assert float(smin.rad()) < 1e-12 * float(smin.mid())
+        assert float(smin.mid()) <= _smin_brute_force(reg, L) * (1 + 1e-6)
+        assert float(smin.mid()) >= _smin_brute_force(reg, L) * (1 - 1e-3)
+        bound = 2 * L * reg.a * arb(reg.wnorm2) ** (1 - fmpq(1, L))
+        assert smin > bound and smin < mc.sharpness_balanced(reg, L, 128)
+        for t in (fmpq(1, 2), fmpq(1), fmpq(3, 2)):  # every aligned rank-one minimiser is at least as sharp
+            assert 2 * arb(mc.top_eigenvalue_exact(mc.smin_objective_matrix(reg, L, t), 128)) >= smin.lower()
+
+
+def test_smin_is_exact_when_the_bounds_meet():
+    """w⋆ an eigenvector of Σ with the balanced point optimal: S_min = 2La‖w⋆‖^{2−2/L}, an exact rational."""
+    X = [[1, 0], [0, 1]]
+    reg = mc.Regression(mc.rational_array(X), mc.rational_array([8, 0]))  # w⋆ = (8, 0), Σ = I/2
+    for L in (1, 2, 3):
+        expected = 2 * L * reg.a * mc.rational_power(reg.wnorm2, L - 1, L, 128)  # ‖w⋆‖^{2−2/L} = 8, 16: rational
+        assert mc.smin_enclosure(reg, L, 128) == expected
+    assert mc.sharpness_balanced(reg, 3, 128) == 48  # ‖w⋆‖^{1/3} = 2: the balanced minimiser is rational
+    with working_precision(128):  # ‖w⋆‖^{1/2} = 2√2: a ball around the same value
+        assert mc.sharpness_balanced(reg, 2, 128).contains(16)
+
+
+def test_flow_limit_quantities_are_estimates_with_their_budget():
+    inst = {"X": [["1", "0"], ["0", "2"], ["1", "1"]], "y": ["1", "-2", "0"], "widths": [2, 2, 1], "scale": "1/16",
+            "gain": "1", "seed": 3}
+    values = mc.SMALL.measure(inst, QUICK.precision, frozenset({"S", "S_bal", "dist", "sigma2", "imbalance", "converged"}))
+    assert values["converged"].mid == 1 and values["dist"].mid <= 1e-9
+    assert values["S"].kind == "estimate" and values["S"].radius < 1e-4 * values["S"].mid
+    assert abs(values["S"].mid - values["S_bal"].mid) < 0.05 * values["S_bal"].mid  # small ε: near the balanced limit
+    assert values["sigma2"].mid <= values["imbalance"].mid
+
+
+def test_exact_rational_powers():
+    assert rational_power(fmpq(16, 81), 3, 4, 64) == fmpq(8, 27)
+    assert isinstance(rational_power(fmpq(2), 1, 2, 64), arb)
+    assert rational_root(fmpq(-8), 3) is None and rational_root(fmpq(27, 8), 3) == fmpq(3, 2)
+    w, L = sympy.symbols("wnorm L")
+    assert enclose(w ** (2 - 2 / L), {"wnorm": Enclosure.exact(4), "L": Enclosure.exact(4)}, 128).value == 8
+    assert enclose(w ** (2 - 2 / L), {"wnorm": Enclosure.exact(2), "L": Enclosure.exact(4)}, 128).kind == "ball"
+
+
+def test_ratio_figure(tmp_path):
+    caption = mc.figure_ratio_vs_depth(tmp_path / "ratio.png")
+    assert (tmp_path / "ratio.png").stat().st_size > 10_000 and "lower bound" in caption
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("figure", [mc.figure_sharpness_vs_scale, mc.figure_descent_vs_step, mc.figure_residual_ratio])
+def test_flow_figures(tmp_path, figure):
+    path = tmp_path / "figure.png"
+    assert figure(path) and path.stat().st_size > 10_000
