@@ -10,27 +10,35 @@ integrated in another clock ``s`` with ``log t`` carried as a state (THEOREMS.md
 ``arc`` (arc length)
     ``dθ/ds = -∇ℒ/‖∇ℒ‖``, ``d(log t)/ds = exp(-log t - log ℒ - log‖∇ℒ/ℒ‖)``.
 
-Both are the gradient-flow path: ``dt/ds = 1/ℒ`` resp. ``1/‖∇ℒ‖``.  ``∇ℒ/ℒ`` is computed from
-the normalised cotangent (a softmax of the margins for the exponential loss), never from ``ℒ``.
-The state also carries the length of the path of the direction ``θ/‖θ‖`` (``d/ds`` of it is
-``‖(I - θ̂θ̂ᵀ) dθ/ds‖/‖θ‖``), so the path length is integrated under the same error control.
+Both are the gradient-flow path (``dt/ds = 1/ℒ`` resp. ``1/‖∇ℒ‖``).  ``∇ℒ/ℒ`` comes from the
+normalised cotangent (a softmax of the margins for the exponential loss), never from ``ℒ``.  The
+state also carries the length of the path of the direction ``θ̂ = θ/‖θ‖`` (its rate is
+``‖(I - θ̂θ̂ᵀ) dθ/ds‖/‖θ‖``), integrated under the same error control.
 
-Late in training the softmax weights switch sharply between the margins that tie (a near
-sliding-mode field), so the flow is stiff: the integrator is implicit (Radau by default).
-Where the network is only piecewise smooth (kinked activations), the switching surfaces (a zero
-pre-activation) are integration events and the integrator restarts on each crossing instead of
-stepping over the kink.  The run is sampled on a geometric ladder of horizons in ``log t``; its
-error is estimated by repeating it at a tighter tolerance (:func:`two_tolerance_flow`).
+Late in training the softmax weights switch sharply between tied margins, so the field is stiff:
+the integrator is implicit or stiffness-switching (LSODA by default; Radau and BDF on request).
 
-Also here: the naive ``t``-clock integration of ``dθ/dt = -∇ℒ`` (float64 loss, explicit
-Runge–Kutta; the baseline the clocks are measured against) and gradient descent with step ``η``.
+**Kinks.**  For two-layer networks with a kinked activation (ReLU, leaky ReLU: an MLP with one
+hidden layer, or :class:`~checker.nets.Conv1D`) the field jumps where a pre-activation
+``z_i = ⟨N_i, θ⟩`` crosses 0; these switching surfaces are hyperplanes of parameter space
+(:class:`LinearKinks`).  They are integration events: a transversal crossing restarts the
+integrator on the other side; where the fields on both sides push into a surface, the flow
+*slides* on it (the Clarke/Filippov solution): its velocity is the field projected onto the
+surfaces in the sliding set, which is the Clarke selection ``φ'(z_i) = σ_i`` solving the tangency
+conditions, admissible while every ``σ_i`` stays in ``[φ'(0⁻), φ'(0⁺)]``.  Leaving that interval
+is again an event.  The run is sampled on a geometric ladder of horizons in ``log t``; its error
+is estimated by repeating it at a tighter tolerance (:func:`two_tolerance_flow`).
+
+Also here: the naive ``t``-clock integration of ``dθ/dt = -∇ℒ`` (the float64 loss, explicit
+Runge–Kutta: the baseline) and gradient descent with step ``η``.
 """
 from __future__ import annotations
 
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from functools import cached_property
+from typing import Callable
 
 import numpy as np
 from scipy.integrate import solve_ivp
@@ -40,16 +48,115 @@ from .nets import AbstractNetwork, Conv1D, MLP
 
 
 class FlowError(ArithmeticError):
-    """The integrator failed (step size underflow, non-finite state, endless switching)."""
-
-
-# ---------------------------------------------------------------------------- the classifier
+    """The integrator failed (step-size underflow, non-finite state, endless switching, time)."""
 
 
 def _logsumexp(v: np.ndarray) -> float:
     """``log Σ e^{v_n}`` (plain NumPy: ``scipy.special.logsumexp`` costs ~0.2 ms a call)."""
     top = float(v.max())
     return top + math.log(float(np.exp(v - top).sum()))
+
+
+# ---------------------------------------------------------------------------- kinks
+
+
+@dataclass(frozen=True)
+class LinearKinks:
+    """The switching surfaces of a two-layer network with a kinked activation.
+
+    Surface ``i`` is the pre-activation ``z_i(θ) = ⟨N_i, θ⟩`` of hidden unit ``unit[i]`` on data
+    point ``point[i]`` (``N`` is constant: the first layer is linear in ``θ``).  The output is
+    ``f(x_n) = Σ_j a_j φ(z_{n,j})``, so ``∂ℒ/∂θ`` depends on the selection ``φ'(z_i)`` only through
+    ``φ'(z_i)·(∂ℒ/∂f_n)·a_j·N_i`` (``a`` is read from ``θ`` at ``out_index``).  ``low``/``high``
+    are ``φ'(0⁻)``/``φ'(0⁺)``: the Clarke sub-differential of ``φ`` at 0 is ``[low, high]``.
+    """
+
+    normals: np.ndarray  # (S, P)
+    point: np.ndarray  # (S,)
+    unit: np.ndarray  # (S,)
+    out_index: np.ndarray  # (S,) position of a_unit in θ
+    low: float
+    high: float
+    preactivations: Callable[[np.ndarray], np.ndarray]  # θ -> the network's own z (S,)
+    selection: Callable[[np.ndarray], np.ndarray]  # z -> φ'(z) as the network computes it
+    _maps: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @staticmethod
+    def of(net: AbstractNetwork, X: np.ndarray) -> "LinearKinks | None":
+        """The kinks of ``net`` on ``X``; None for a network without kinked activations.
+
+        A ``ValueError`` for kinked networks whose switching surfaces are not hyperplanes
+        (deeper MLPs): their Clarke flow is not integrated here."""
+        if isinstance(net, MLP):
+            kinked = [a for a in net.activations if a.name in ("relu", "leaky_relu")]
+            if not kinked:
+                return None
+            if net.depth != 2 or net.bias or net.widths[-1] != 1:
+                raise ValueError("kinked activations are integrated for two-layer MLPs without biases "
+                                 "and one output (hyperplane switching surfaces) only")
+            d, m = net.widths[0], net.widths[1]
+            act = net.activations[0]
+            N = np.zeros((X.shape[0] * m, net.size))
+            for n in range(X.shape[0]):
+                for j in range(m):
+                    N[n * m + j, j * d:(j + 1) * d] = X[n]
+            point, unit = np.divmod(np.arange(X.shape[0] * m), m)
+            out_index = m * d + unit
+
+            def pre(theta: np.ndarray) -> np.ndarray:
+                return net.layers(net.unflatten(theta), X)[0][0].reshape(-1)
+        elif isinstance(net, Conv1D):
+            act = net.act
+            if act.name not in ("relu", "leaky_relu"):
+                return None
+            P = net.patches(X)  # (n, J, s)
+            n_pts, J, s = P.shape
+            N = np.zeros((n_pts * J, net.size))
+            N[:, :s] = P.reshape(-1, s)
+            point, unit = np.divmod(np.arange(n_pts * J), J)
+            out_index = s + unit
+
+            def pre(theta: np.ndarray) -> np.ndarray:
+                return (P @ theta[:s]).reshape(-1)
+        else:
+            return None
+        return LinearKinks(N, point, unit, out_index, float(act.slope), 1.0, pre,
+                           lambda z: np.asarray(act.derivative(z), dtype=float))
+
+    def signed_preactivations(self, theta: np.ndarray) -> np.ndarray:
+        """``z = Nθ``, or the network's own pre-activations where a sign could differ from them
+        (``|z_i|`` within rounding of 0): the selection must be the one back-propagation used."""
+        z = self.normals @ theta
+        if np.any(np.abs(z) <= 1e-12 * self.scale * float(np.abs(theta).max())):
+            return self.preactivations(theta)
+        return z
+
+    @cached_property
+    def scale(self) -> float:
+        return float(np.abs(self.normals).sum(axis=1).max())
+
+    def unit_weights(self, theta: np.ndarray, cotangent: np.ndarray) -> np.ndarray:
+        """``w_i = (∂ℒ/∂f_{point i})·a_{unit i}``: ``∂ℒ/∂θ`` changes by ``δ·w_i·N_i`` when the
+        selection ``φ'(z_i)`` changes by ``δ``."""
+        return cotangent.reshape(-1)[self.point] * theta[self.out_index]
+
+    def coefficients(self, sliding: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """``(N_S, C_S)`` with ``C_S = (N_S N_Sᵀ)⁺ N_S``: ``v - N_Sᵀ C_S v`` is ``v`` projected onto
+        the surfaces ``sliding`` (computed once per sliding set)."""
+        if sliding not in self._maps:
+            Ns = self.normals[list(sliding)]
+            self._maps[sliding] = (Ns, np.linalg.pinv(Ns @ Ns.T) @ Ns)
+        return self._maps[sliding]
+
+    def project(self, v: np.ndarray, sliding: tuple[int, ...]) -> np.ndarray:
+        """``v`` projected orthogonally onto the surfaces ``z_i = 0``, ``i ∈ sliding``."""
+        if not sliding:
+            return v
+        Ns, C = self.coefficients(sliding)
+        return v - Ns.T @ (C @ v)
+
+
+# ---------------------------------------------------------------------------- the classifier
 
 
 @dataclass(frozen=True)
@@ -61,40 +168,43 @@ class Classifier:
     y: np.ndarray  # (m, 1), entries ±1
     loss: Loss
 
-    def outputs(self, theta: np.ndarray) -> np.ndarray:
-        return self.net.forward(self.net.unflatten(theta), self.X)
+    @cached_property
+    def kinks(self) -> LinearKinks | None:
+        return LinearKinks.of(self.net, self.X)
 
     def margins(self, theta: np.ndarray) -> np.ndarray:
         """``q_n = y_n f(x_n; θ)`` (length ``m``)."""
-        return (self.outputs(theta) * self.y).reshape(-1)
+        return (self.net.forward(self.net.unflatten(theta), self.X) * self.y).reshape(-1)
 
     def log_loss(self, theta: np.ndarray) -> float:
         """``log ℒ(θ)`` (logsumexp of the log terms: no underflow)."""
         return _logsumexp(self.loss.log_terms(self.margins(theta)))
 
-    def log_loss_and_normalised_gradient(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
-        """``log ℒ(θ)`` and ``∇ℒ(θ)/ℒ(θ)`` from one forward and one backward pass.
-
-        ``∂ℒ/∂F / ℒ = -y·(ℓ(q_n)/ℒ)·(g(q_n)/ℓ(q_n))`` (a softmax of ``-q`` for the exponential
-        loss): finite however small ``ℒ`` is."""
-        params = self.net.unflatten(theta)
-        F = self.net.forward(params, self.X)
-        q = (F * self.y).reshape(-1)
+    def normalised_cotangent(self, q: np.ndarray) -> tuple[float, np.ndarray]:
+        """``log ℒ`` and ``(∂ℒ/∂f)/ℒ = -y·(ℓ(q_n)/ℒ)·(g(q_n)/ℓ(q_n))`` (``m × 1``) from the margins."""
         terms = self.loss.log_terms(q)
         log_total = _logsumexp(terms)
-        weights = np.exp(terms - log_total)
-        if self.loss.name != "exp":
-            weights = weights * self.loss.g(q) / np.exp(terms)
-        G = -self.y * weights.reshape(-1, 1)
-        return log_total, self.net.flatten(self.net.backward(params, self.X, G))
+        log_weights = terms - log_total
+        if self.loss.name != "exp":  # g/ℓ = exp(log g - log ℓ), log g(q) = -log(1 + e^q)
+            log_weights = log_weights - np.logaddexp(0.0, q) - terms
+        return log_total, -self.y * np.exp(log_weights).reshape(-1, 1)
+
+    def log_loss_and_normalised_gradient(self, theta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        """``log ℒ(θ)``, ``∇ℒ(θ)/ℒ(θ)`` (the network's own selection at kinks) and the normalised
+        output cotangent, from one forward and one backward pass."""
+        params = self.net.unflatten(theta)
+        F = self.net.forward(params, self.X)
+        log_total, G = self.normalised_cotangent((F * self.y).reshape(-1))
+        return log_total, self.net.flatten(self.net.backward(params, self.X, G)), G
 
     def normalised_gradient(self, theta: np.ndarray) -> np.ndarray:
-        """``∇ℒ(θ)/ℒ(θ)``, finite however small ``ℒ`` is."""
+        """``∇ℒ(θ)/ℒ(θ)`` with the network's own (autodiff) selection at kinks."""
         return self.log_loss_and_normalised_gradient(theta)[1]
 
     def gradient(self, theta: np.ndarray) -> np.ndarray:
         """``∇ℒ(θ) = ℒ·(∇ℒ/ℒ)`` (underflows to 0 once ``ℒ < 1e-308``, as it should)."""
-        return math.exp(self.log_loss(theta)) * self.normalised_gradient(theta)
+        log_total, G, _ = self.log_loss_and_normalised_gradient(theta)
+        return math.exp(log_total) * G
 
     def naive_gradient(self, theta: np.ndarray) -> np.ndarray:
         """``∇ℒ(θ)`` from the plain float64 cotangent ``-y g(q)`` (the baseline's field)."""
@@ -102,23 +212,92 @@ class Classifier:
         F = self.net.forward(params, self.X)
         return self.net.flatten(self.net.backward(params, self.X, self.loss.cotangent(F, self.y)))
 
-    def switching(self, theta: np.ndarray) -> np.ndarray:
-        """Pre-activations at which a kinked activation switches (empty for smooth networks)."""
-        return switching_surfaces(self.net, self.net.unflatten(theta), self.X)
+    def side_gradient(self, theta: np.ndarray, signs: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        """``log ℒ``, ``∇ℒ/ℒ`` of the smooth field of one side of every kink, and the selections.
+
+        Unit ``i`` is given ``φ'(z_i) = high`` where ``signs_i > 0``, ``low`` where ``signs_i < 0``
+        and the network's own value where ``signs_i = 0``, whatever the sign of ``z_i`` at ``θ``:
+        the field of a piece extends smoothly across its surfaces, so a trial step of the
+        integrator that overshoots a surface sees no jump (the event then locates the crossing).
+        """
+        log_total, G, cot = self.log_loss_and_normalised_gradient(theta)
+        kinks = self.kinks
+        if kinks is None:
+            return log_total, G, np.zeros(0)
+        used = kinks.selection(kinks.signed_preactivations(theta))
+        wanted = np.where(signs > 0, kinks.high, np.where(signs < 0, kinks.low, used))
+        delta = (wanted - used) * kinks.unit_weights(theta, cot)
+        if np.any(delta):
+            G = G + kinks.normals.T @ delta
+        return log_total, G, wanted
+
+    def piece_velocity(self, theta: np.ndarray, piece: "Piece") -> tuple[float, np.ndarray]:
+        """``log ℒ`` and the gradient-flow velocity ``-∇ℒ/ℒ`` on ``piece``: the side field,
+        projected onto the surfaces the flow slides on (the Clarke/Filippov velocity)."""
+        log_total, G, _ = self.side_gradient(theta, piece.signs)
+        return log_total, -(self.kinks.project(G, piece.sliding) if piece.sliding else G)
+
+    def selections(self, theta: np.ndarray, piece: "Piece") -> np.ndarray:
+        """The Clarke selections ``σ_i = φ'(z_i)``, ``i`` in ``piece.sliding``, that make the flow
+        tangent to the sliding surfaces (admissible while each lies in ``[low, high]``):
+        projecting ``G`` subtracts ``N_Sᵀc``, i.e. changes ``φ'(z_i)`` by ``-c_i/w_i``."""
+        kinks = self.kinks
+        _, G, wanted = self.side_gradient(theta, piece.signs)
+        _, cot = self.normalised_cotangent(self.margins(theta))
+        idx = list(piece.sliding)
+        coeff = kinks.coefficients(piece.sliding)[1] @ G
+        w = kinks.unit_weights(theta, cot)[idx]
+        # a point whose loss weight underflows (w = 0) no longer distinguishes the two sides: with
+        # no push (coeff = 0) the selection is immaterial, else the flow leaves the surface (±∞)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(w != 0, wanted[idx] - coeff / np.where(w != 0, w, 1.0),
+                            np.where(coeff == 0, wanted[idx], -np.sign(coeff) * np.inf))
+
+    def piece_at(self, theta: np.ndarray, sliding: tuple[int, ...] = ()) -> "Piece":
+        """The piece of a point: the side of each surface, 0 on the sliding ones."""
+        if self.kinks is None:
+            return Piece.smooth()
+        signs = np.sign(self.kinks.preactivations(theta))
+        signs[list(sliding)] = 0.0
+        return Piece(signs, tuple(sliding))
+
+    def margin_gradients(self, theta: np.ndarray, piece: "Piece", sigma: np.ndarray | None = None) -> np.ndarray:
+        """``∇q_n(θ)`` for every point (rows), with the piece's selection at kinks: the side's
+        derivative off the sliding surfaces, the selections ``sigma`` on them (default: the Clarke
+        selections of the flow at ``θ`` itself; pass the flow's ``σ`` when ``θ`` is a rescaled
+        point, since ``σ`` depends on the loss weights, which rescaling changes).  ``∂q_n/∂θ``
+        depends on ``φ'(z_i)``, ``i = (n, j)``, through ``y_n a_j φ'(z_i) N_i``."""
+        params = self.net.unflatten(theta)
+        m = self.X.shape[0]
+        rows = []
+        for n in range(m):
+            G = np.zeros((m, 1))
+            G[n, 0] = self.y[n, 0]
+            rows.append(self.net.flatten(self.net.backward(params, self.X, G)))
+        R = np.array(rows)
+        kinks = self.kinks
+        if kinks is not None:
+            used = kinks.selection(kinks.preactivations(theta))
+            wanted = np.where(piece.signs > 0, kinks.high, np.where(piece.signs < 0, kinks.low, used))
+            if piece.sliding:
+                wanted[list(piece.sliding)] = self.selections(theta, piece) if sigma is None else sigma
+            delta = (wanted - used) * theta[kinks.out_index] * self.y[kinks.point, 0]
+            for i in np.flatnonzero(delta):
+                R[kinks.point[i]] += delta[i] * kinks.normals[i]
+        return R
 
 
-def switching_surfaces(net: AbstractNetwork, params: list[np.ndarray], X: np.ndarray) -> np.ndarray:
-    """Every hidden pre-activation of a kinked activation (ReLU, leaky ReLU): the flow's field is
-    discontinuous where one of them crosses 0.  Empty for smooth activations (linear, ``z²``,
-    squared ReLU, whose field is continuous with a Lipschitz derivative piece)."""
-    if isinstance(net, MLP):
-        Zs, _ = net.layers(params, X)
-        kinked = [Z for Z, a in zip(Zs[:-1], net.activations) if a.power == 1 and a.name in ("relu", "leaky_relu")]
-        return np.concatenate([Z.reshape(-1) for Z in kinked]) if kinked else np.zeros(0)
-    if isinstance(net, Conv1D) and net.act.power == 1 and net.act.name in ("relu", "leaky_relu"):
-        k, _ = params
-        return (net.patches(X) @ k).reshape(-1)
-    return np.zeros(0)
+@dataclass(frozen=True)
+class Piece:
+    """Where the flow is between two kink events: the side ``signs_i = ±1`` of every surface it
+    does not slide on (0 for those it slides on) and the sliding set."""
+
+    signs: np.ndarray
+    sliding: tuple[int, ...] = ()
+
+    @staticmethod
+    def smooth() -> "Piece":
+        return Piece(np.zeros(0))
 
 
 # ---------------------------------------------------------------------------- clocks
@@ -127,29 +306,101 @@ def switching_surfaces(net: AbstractNetwork, params: list[np.ndarray], X: np.nda
 CLOCKS = ("loss", "arc")
 
 
-def clock_field(problem: Classifier, clock: str) -> Callable[[float, np.ndarray], np.ndarray]:
-    """The right-hand side in clock ``clock`` of the state ``(θ, log t, path length of θ/‖θ‖)``."""
+def state_theta(state: np.ndarray, P: int) -> np.ndarray:
+    """``θ = e^r u`` from a clock state ``(u, r, log t, path)``."""
+    return math.exp(state[P]) * state[:P]
+
+
+def initial_state(theta0: np.ndarray) -> np.ndarray:
+    """The clock state ``(u, r, log t, path) = (θ₀/‖θ₀‖, log‖θ₀‖, 0, 0)`` at ``t = 1``."""
+    theta0 = np.asarray(theta0, dtype=float)
+    rho = float(np.linalg.norm(theta0))
+    return np.concatenate([theta0 / rho, [math.log(rho), 0.0, 0.0]])
+
+
+def homogeneity_degree(net: AbstractNetwork) -> int | None:
+    """``K`` with ``f(cθ; x) = c^K f(θ; x)`` for ``c > 0``, or None (not homogeneous)."""
+    if isinstance(net, MLP):
+        return net.homogeneity()
+    if isinstance(net, Conv1D):
+        return None if net.act.degree is None else net.act.degree + 1
+    return None
+
+
+def clock_field(problem: Classifier, clock: str, piece: Piece | None = None) -> Callable[[float, np.ndarray], np.ndarray]:
+    """The right-hand side in ``clock`` of the state ``(u, r, log t, path)``, ``θ = e^r u``.
+
+    With ``V = -∇ℒ/ℒ`` (the Clarke velocity on the piece) a clock is a factor ``c(θ) > 0``:
+    ``dθ/ds = cV`` and ``dt/ds = c/ℒ``, so ``d(log t)/ds = c·exp(-log t - log ℒ)``.
+    Loss-normalised time is ``c = |log ℒ|^{-a}`` with ``a = 1 - 2/K`` for a ``K``-homogeneous
+    network (0 otherwise): since ``ℒ ≈ 1/(t (log t)^{2-2/K})`` late in training (LL-T4.3's rate),
+    ``s`` then grows like ``log log t`` for every ``K`` (plain loss-normalised time, ``a = 0``, does
+    so only for ``K = 2``; for ``K ≥ 3`` it reaches ``log t = ∞`` at a finite ``s``); ``|log ℒ| > 0``
+    needs ``ℒ < 1``, true once ``ℒ < ℓ(0)``.  Arc length is ``c = 1/‖V‖``.
+
+    The direction ``u`` (kept near the unit sphere) and ``r = log‖θ‖`` are integrated instead of
+    ``θ``, whose norm grows without bound while some of its coordinates stay near 0: relative
+    and absolute tolerances then mean the same thing on every coordinate.  Exactly:
+    ``du/ds = (cV - u⟨u,cV⟩/‖u‖²)/e^r``, ``dr/ds = ⟨u,cV⟩/(‖u‖²e^r)`` (so ``d(e^r u)/ds = cV``) and
+    ``d path/ds = ‖du/ds‖/‖u‖``.  (Carrying ``log t + log ℒ``, which stays of order ``log log t``,
+    instead of ``log t`` was tried: its derivative is a difference of two terms of order ``log t``
+    whose rounding noise then dominates the error control, and the integrator crawls.)
+    """
     if clock not in CLOCKS:
         raise ValueError(f"unknown clock {clock!r}; choose one of {', '.join(CLOCKS)}")
     P = problem.net.size
+    K = homogeneity_degree(problem.net)
+    power = 1.0 - 2.0 / K if K else 0.0
+    piece = piece or Piece.smooth()
 
-    def field(s: float, state: np.ndarray) -> np.ndarray:
-        theta, logt = state[:P], state[P]
-        log_loss, G = problem.log_loss_and_normalised_gradient(theta)
-        log_rate = -logt - log_loss  # log(dt/ds) - log t for the loss clock
+    def rhs(s: float, state: np.ndarray) -> np.ndarray:
+        u, r, logt = state[:P], state[P], state[P + 1]
+        log_total, V = problem.piece_velocity(np.exp(r) * u, piece)
         if clock == "arc":
-            norm = float(np.linalg.norm(G))
-            G = G / norm
-            log_rate -= math.log(norm)
-        rho = float(np.linalg.norm(theta))
-        along = theta * (theta @ G) / (rho * rho)
-        out = np.empty_like(state)
-        out[:P] = -G
-        out[P] = math.exp(min(log_rate, 700.0))
-        out[P + 1] = float(np.linalg.norm(G - along)) / rho
+            log_c = -0.5 * math.log(float(V @ V))
+        else:
+            log_c = -power * math.log(-log_total) if log_total < 0 else math.inf
+        with np.errstate(over="ignore"):  # inf on a wild Newton iterate: the step is retried
+            c, scale = float(np.exp(log_c)), float(np.exp(-r))
+            uu = float(u @ u)
+            radial = c * float(u @ V) / uu
+            out = np.empty_like(state)
+            out[:P] = (c * V - radial * u) * scale
+            out[P] = radial * scale
+            out[P + 1] = float(np.exp(min(log_c - logt - log_total, 700.0)))
+            out[P + 2] = float(np.linalg.norm(out[:P])) / math.sqrt(uu)
         return out
 
-    return field
+    return rhs
+
+
+def clock_jacobian(problem: Classifier, rhs: Callable[[float, np.ndarray], np.ndarray]) -> Callable[[float, np.ndarray], np.ndarray]:
+    """Jacobian of a clock field: forward differences in ``(u, r)``, exact in ``log t``.
+
+    One increment serves every coordinate: ``h = √(ε/max(1, max_n |q_n|))``.  The field is a
+    softmax of the margins, so it varies on the scale of an O(1) change of the margins, and a
+    change ``h`` of ``u`` moves them by about ``K|q|h``; the rounding error of the margins is
+    ``ε|q|``, so this ``h`` balances truncation (``∝ |q|h``) against rounding (``∝ ε/h``).
+    Per-coordinate increments (LSODA's own differencing) are far too large late in training, and
+    ``√ε/|q|`` is too small: both stall the Newton iterations.  ``∂/∂log t`` of ``d log t/ds`` is
+    ``-d log t/ds``; nothing else depends on ``log t`` or on the path length.
+    """
+    P = problem.net.size
+    step = math.sqrt(np.finfo(float).eps)
+
+    def jac(s: float, state: np.ndarray) -> np.ndarray:
+        f0 = rhs(s, state)
+        h = step / math.sqrt(max(1.0, float(np.abs(problem.margins(state_theta(state, P))).max())))
+        J = np.zeros((state.size, state.size))
+        probe = state.copy()
+        for i in range(P + 1):
+            probe[i] = state[i] + h
+            J[:, i] = (rhs(s, probe) - f0) / h
+            probe[i] = state[i]
+        J[P + 1, P + 1] = -f0[P + 1]
+        return J
+
+    return jac
 
 
 def horizon_ladder(top: float, per_decade: int = 4, first: float = 10.0) -> np.ndarray:
@@ -164,15 +415,15 @@ def horizon_ladder(top: float, per_decade: int = 4, first: float = 10.0) -> np.n
 class Trajectory:
     """A flow sampled where ``log t`` crosses each rung of a ladder.
 
-    ``thetas[k]`` is ``θ`` at ``log t = logt[k]``; ``path[k]`` the path length of ``θ/‖θ‖`` from
-    the start; ``clock[k]`` the clock value.  ``steps``/``evaluations`` count the integrator's
-    work, ``switches`` the restarts at kinks.
+    ``thetas[k]`` is ``θ`` at ``log t = logt[k]`` (``t`` counted from ``θ(1) = θ₀``); ``path[k]``
+    the path length of ``θ̂`` since the start; ``sliding[k]`` the surfaces the flow slides on
+    there.  ``steps``/``evaluations`` count the integrator's work, ``switches`` kink events.
     """
 
     logt: np.ndarray
     thetas: np.ndarray
     path: np.ndarray
-    clock: np.ndarray
+    sliding: list[tuple[int, ...]]
     rtol: float
     method: str
     clock_name: str
@@ -180,108 +431,148 @@ class Trajectory:
     evaluations: int = 0
     switches: int = 0
     seconds: float = 0.0
-    notes: list[str] = field(default_factory=list)
 
     def describe(self) -> str:
-        return (f"{self.clock_name} clock, {self.method} rtol {self.rtol:g}, log t ≤ {self.logt[-1]:.3g} "
-                f"({self.steps} steps, {self.evaluations} field evaluations, {self.switches} kink restarts)")
+        return (f"{self.clock_name} clock, {self.method} at rtol {self.rtol:g} to log t = {self.logt[-1]:.3g} "
+                f"({self.steps} steps, {self.evaluations} field evaluations, {self.switches} kink events)")
 
 
 def integrate_flow(problem: Classifier, theta0: np.ndarray, ladder: np.ndarray, *, clock: str = "loss",
-                   rtol: float = 1e-10, method: str = "Radau", max_switches: int = 200,
+                   rtol: float = 1e-10, method: str = "BDF", max_switches: int = 500,
                    max_seconds: float = math.inf) -> Trajectory:
-    """Integrate gradient flow from ``θ(t=1) = θ₀`` (``log t = 0``) in ``clock`` until ``log t``
-    reaches ``ladder[-1]``, sampling ``θ`` at every rung.
+    """Integrate gradient flow from ``θ(t=1) = θ₀`` in ``clock`` until ``log t`` reaches
+    ``ladder[-1]``, sampling ``θ`` where ``log t`` crosses each rung.
 
     ``rtol`` is the integrator's relative tolerance (absolute tolerance ``rtol·1e-3``).  Kinks
-    restart the integrator; more than ``max_switches`` restarts (a sliding mode, which the Clarke
-    flow follows but no restart scheme does) raise :class:`FlowError`.
+    are handled as in the module docstring; more than ``max_switches`` kink events (chattering,
+    which the Filippov construction should have removed) raise :class:`FlowError`.
     """
     start = time.perf_counter()
     P = problem.net.size
-    field = clock_field(problem, clock)
+    kinks = problem.kinks
     ladder = np.asarray(ladder, dtype=float)
-    state = np.concatenate([np.asarray(theta0, dtype=float), [0.0, 0.0]])
+    state = initial_state(theta0)
+    piece = Piece(np.sign(kinks.preactivations(state[:P]))) if kinks else Piece.smooth()
+    if kinks is not None and np.any(piece.signs == 0):
+        raise FlowError("the initial point lies on a kink; perturb it")
     s = 0.0
-    samples: list[tuple[float, np.ndarray]] = []
+    samples: list[tuple[np.ndarray, tuple[int, ...]]] = []
     steps = evaluations = switches = 0
-    smooth = problem.switching(state[:P]).size == 0
-
     while len(samples) < len(ladder):
         pending = ladder[len(samples):]
-        events = [_rung_event(P, h, terminal=(h == pending[-1])) for h in pending]
-        if not smooth:
-            signs = np.sign(problem.switching(state[:P]))
-            events.append(_switch_event(problem, P, signs))
-        sol = solve_ivp(field, (s, math.inf if False else 1e300), state, method=method, rtol=rtol,
-                        atol=rtol * 1e-3, events=events)
+        events = [_rung_event(P, h, terminal=(k == len(pending) - 1)) for k, h in enumerate(pending)]
+        kink_events = _kink_events(problem, P, piece) if kinks else []
+        rhs = clock_field(problem, clock, piece)
+        jac = clock_jacobian(problem, rhs) if method in ("LSODA", "Radau", "BDF") else None
+        sol = solve_ivp(rhs, (s, 1e300), state, method=method, rtol=rtol, atol=rtol,
+                        events=events + kink_events, jac=jac)
         steps += int(sol.t.size - 1)
         evaluations += int(sol.nfev)
-        if sol.status == -1:
-            raise FlowError(f"{method} failed at clock {sol.t[-1]:.6g}, log t = {sol.y[P, -1]:.6g}: {sol.message}")
+        if sol.status == -1 or not np.all(np.isfinite(sol.y[:, -1])):
+            raise FlowError(f"{method} failed at log t = {sol.y[P + 1, -1]:.6g}: {sol.message}")
         for k in range(len(pending)):
             if sol.t_events[k].size:
-                samples.append((float(sol.t_events[k][0]), sol.y_events[k][0]))
-        samples.sort(key=lambda p: p[1][P])
-        if not np.all(np.isfinite(sol.y[:, -1])):
-            raise FlowError(f"non-finite state at clock {sol.t[-1]:.6g}")
+                samples.append((sol.y_events[k][0].copy(), piece.sliding))
+        if len(samples) >= len(ladder):
+            break
+        if sol.status != 1:
+            raise FlowError(f"the clock ran out before log t reached {ladder[-1]:g}")
+        fired = [k for k in range(len(kink_events)) if sol.t_events[len(events) + k].size]
         s, state = float(sol.t[-1]), sol.y[:, -1].copy()
-        if len(samples) >= len(ladder) or sol.status != 1:
-            if sol.status == 0:
-                raise FlowError(f"the clock ran out before log t reached {ladder[-1]:g}")
-            if len(samples) >= len(ladder):
-                break
-        if not smooth and sol.t_events[-1].size:
-            switches += 1
-            if switches > max_switches:
-                raise FlowError(f"more than {max_switches} activation switches by log t = {state[P]:.4g}: "
-                                f"a sliding mode on a kink")
-            state = sol.y_events[-1][0].copy()
-            s = float(sol.t_events[-1][0])
+        switches += 1
+        if switches > max_switches:
+            raise FlowError(f"more than {max_switches} kink events by log t = {state[P + 1]:.4g} (chattering)")
+        piece = _next_piece(problem, state_theta(state, P), piece, kink_events[fired[0]].surface)
+        state[:P] = kinks.project(state[:P], piece.sliding)
         if time.perf_counter() - start > max_seconds:
-            raise FlowError(f"integration exceeded {max_seconds:g} s at log t = {state[P]:.4g}")
-    samples = samples[: len(ladder)]
-    Y = np.array([y for _, y in samples])
-    return Trajectory(logt=Y[:, P], thetas=Y[:, :P], path=Y[:, P + 1], clock=np.array([c for c, _ in samples]),
+            raise FlowError(f"integration exceeded {max_seconds:g} s at log t = {state[P + 1]:.4g}")
+    samples.sort(key=lambda p: p[0][P + 1])
+    Y = np.array([y for y, _ in samples[: len(ladder)]])
+    thetas = np.exp(Y[:, P])[:, None] * Y[:, :P]
+    return Trajectory(logt=Y[:, P + 1], thetas=thetas, path=Y[:, P + 2], sliding=[sl for _, sl in samples[: len(ladder)]],
                       rtol=rtol, method=method, clock_name=clock, steps=steps, evaluations=evaluations,
                       switches=switches, seconds=time.perf_counter() - start)
 
 
 def _rung_event(P: int, h: float, terminal: bool) -> Callable[[float, np.ndarray], float]:
     def event(s: float, state: np.ndarray) -> float:
-        return state[P] - h
+        return state[P + 1] - h
 
     event.terminal = terminal
     event.direction = 1
     return event
 
 
-def _switch_event(problem: Classifier, P: int, signs: np.ndarray) -> Callable[[float, np.ndarray], float]:
-    """Terminal event: the first pre-activation that leaves its sign at the start of the piece.
+def _kink_events(problem: Classifier, P: int, piece: Piece) -> list[Callable[[float, np.ndarray], float]]:
+    """Terminal events of a piece: a watched pre-activation reaching 0 from its side, and a
+    sliding surface's selection ``σ_i`` leaving ``[low, high]``."""
+    kinks = problem.kinks
+    cache: dict[bytes, np.ndarray] = {}
 
-    A pre-activation exactly at 0 at the start of a piece is not watched (the Clarke selection
-    of the network decides its derivative there)."""
-    watched = signs != 0
+    def values(state: np.ndarray) -> np.ndarray:
+        key = state[:P].tobytes()
+        if key not in cache:
+            cache.clear()
+            z = kinks.preactivations(state[:P]) * piece.signs
+            if piece.sliding:
+                sigma = problem.selections(state_theta(state, P), piece)
+                z = np.concatenate([z, sigma - kinks.low, kinks.high - sigma])
+            cache[key] = z
+        return cache[key]
 
-    def event(s: float, state: np.ndarray) -> float:
-        z = problem.switching(state[:P])[watched] * signs[watched]
-        return float(z.min()) if z.size else 1.0
+    S = kinks.normals.shape[0]
+    watched = [i for i in range(S) if i not in piece.sliding]
+    slots = watched + [S + k for k in range(2 * len(piece.sliding))]
+    out = []
+    for slot in slots:
+        def event(s: float, state: np.ndarray, slot: int = slot) -> float:
+            return float(values(state)[slot])
 
-    event.terminal = True
-    event.direction = -1
-    return event
+        event.terminal = True
+        event.direction = -1
+        event.surface = slot
+        out.append(event)
+    return out
+
+
+def _next_piece(problem: Classifier, theta: np.ndarray, piece: Piece, slot: int) -> Piece:
+    """The piece after a kink event in slot ``slot`` of :func:`_kink_events`.
+
+    A surface reached from one side is crossed when the field of its other side carries on
+    across it, else the flow starts sliding on it (both sides push into it).  A sliding
+    surface whose selection reaches ``low`` (``high``) is left to the side ``z < 0`` (``z > 0``).
+    """
+    kinks = problem.kinks
+    S = kinks.normals.shape[0]
+    signs = piece.signs.copy()
+    sliding = list(piece.sliding)
+    if slot < S:
+        i = slot
+        far = signs.copy()
+        far[i] = -signs[i]
+        _, G_far, _ = problem.side_gradient(theta, far)
+        carries_on = signs[i] * float(kinks.normals[i] @ kinks.project(G_far, piece.sliding)) > 0
+        if carries_on:  # -G_far moves z_i towards the far side
+            return Piece(far, piece.sliding)
+        signs[i] = 0.0
+        return Piece(signs, tuple(sliding + [i]))
+    k = slot - S
+    i = sliding[k % len(sliding)]
+    sliding.remove(i)
+    signs[i] = -1.0 if k < len(piece.sliding) else 1.0
+    return Piece(signs, tuple(sliding))
 
 
 def two_tolerance_flow(problem: Classifier, theta0: np.ndarray, ladder: np.ndarray, *, rtol: float,
-                       clock: str = "loss", method: str = "Radau", factor: float = 100.0,
+                       clock: str = "loss", method: str = "BDF", factor: float = 100.0,
                        max_seconds: float = math.inf) -> tuple[Trajectory, Trajectory]:
-    """The run at ``rtol`` and its check at ``rtol/factor``: the difference of any quantity
-    between the two is the integrator's error estimate for the coarser run, an upper estimate
-    for the finer one (returned first)."""
-    coarse = integrate_flow(problem, theta0, ladder, clock=clock, rtol=rtol, method=method,
-                            max_seconds=max_seconds)
-    fine = integrate_flow(problem, theta0, ladder, clock=clock, rtol=max(rtol / factor, 1e-14), method=method,
+    """The run at ``rtol`` and its check at ``rtol·factor`` (returned second): the difference of
+    any quantity between the two estimates the error of the coarser run, so it is an upper
+    estimate for the finer one."""
+    fine = integrate_flow(problem, theta0, ladder, clock=clock, rtol=rtol, method=method,
                           max_seconds=max_seconds)
+    coarse = integrate_flow(problem, theta0, ladder, clock=clock, rtol=rtol * factor, method=method,
+                            max_seconds=max_seconds)
     return fine, coarse
 
 
@@ -290,11 +581,10 @@ def two_tolerance_flow(problem: Classifier, theta0: np.ndarray, ladder: np.ndarr
 
 @dataclass
 class NaiveRun:
-    """A naive ``t``-clock run: the largest ``log t`` reached and the work it took."""
+    """A naive ``t``-clock run: how far in ``log t`` it got, and the work it took."""
 
     logt_reached: float
     theta: np.ndarray
-    steps: int
     evaluations: int
     seconds: float
     message: str
@@ -302,33 +592,32 @@ class NaiveRun:
 
 def naive_flow(problem: Classifier, theta0: np.ndarray, t_end: float, *, method: str = "RK45",
                rtol: float = 1e-10, max_seconds: float = 10.0) -> NaiveRun:
-    """Integrate ``dθ/dt = -∇ℒ`` in ``t`` with the float64 loss (the baseline).
+    """Integrate ``dθ/dt = -∇ℒ`` in ``t`` with the float64 loss, from ``t = 1`` (the baseline).
 
-    The run stops at ``t_end``, at ``max_seconds`` of wall time, or when the field underflows;
-    ``logt_reached`` says how far it got (``t`` measured from ``t = 1``, like the clocks)."""
+    The run stops at ``t_end``, after ``max_seconds`` of wall time, or when the integrator gives
+    up; ``logt_reached`` says how far it got."""
     start = time.perf_counter()
     deadline = start + max_seconds
+    last = [1.0, np.asarray(theta0, dtype=float)]
+    count = [0]
 
-    def field(t: float, theta: np.ndarray) -> np.ndarray:
+    def rhs(t: float, theta: np.ndarray) -> np.ndarray:
         if time.perf_counter() > deadline:
-            raise _OutOfTime(t, theta)
+            raise _OutOfTime()
+        count[0] += 1
+        last[:] = [t, theta]
         return -problem.naive_gradient(theta)
 
     try:
-        sol = solve_ivp(field, (1.0, t_end), np.asarray(theta0, dtype=float), method=method, rtol=rtol,
-                        atol=rtol * 1e-3)
+        sol = solve_ivp(rhs, (1.0, t_end), last[1], method=method, rtol=rtol, atol=rtol * 1e-3)
         t_last, theta, message = float(sol.t[-1]), sol.y[:, -1], sol.message
-        steps, nfev = int(sol.t.size - 1), int(sol.nfev)
-    except _OutOfTime as stop:
-        t_last, theta, message = stop.t, stop.theta, f"stopped after {max_seconds:g} s of wall time"
-        steps, nfev = -1, -1
-    return NaiveRun(math.log(t_last), theta, steps, nfev, time.perf_counter() - start, message)
+    except _OutOfTime:
+        t_last, theta, message = float(last[0]), last[1], f"stopped after {max_seconds:g} s of wall time"
+    return NaiveRun(math.log(t_last), theta, count[0], time.perf_counter() - start, message)
 
 
 class _OutOfTime(Exception):
-    def __init__(self, t: float, theta: np.ndarray):
-        super().__init__(t)
-        self.t, self.theta = t, theta
+    pass
 
 
 def gradient_descent(problem: Classifier, theta0: np.ndarray, eta: float, steps: int) -> np.ndarray:
