@@ -3,34 +3,41 @@
 A :class:`Classifier` is a network, data ``(X, y)`` with labels ``y_n = ±1`` and a classification
 loss ``ℒ(θ) = Σ_n ℓ(q_n(θ))``, ``q_n = y_n f(x_n; θ)``.  Late in training ``ℒ`` underflows float64
 and gradient flow ``dθ/dt = -∇ℒ(θ)`` needs ``t`` far beyond ``1e308``, so the same path is
-integrated in another clock ``s`` with ``log t`` carried as a state (THEOREMS.md §0.3-3):
+integrated in another clock ``s`` with ``log t`` carried as a state (THEOREMS.md §0.3-3).  A clock
+is a factor ``c(θ) > 0`` with ``dθ/ds = c·(-∇ℒ/ℒ)`` and ``dt/ds = c/ℒ``, so
+``d(log t)/ds = c·exp(-log t - log ℒ)``:
 
-``loss`` (loss-normalised time)
-    ``dθ/ds = -∇ℒ/ℒ``, ``d(log t)/ds = exp(-log t - log ℒ)``;
+``loss`` (loss-normalised time, rescaled)
+    ``c = |log ℒ|^{-(1-2/K)}`` for a ``K``-homogeneous network, so that ``s`` grows like
+    ``log log t`` for every ``K`` (``c = 1``, plain loss-normalised time, for ``K = 2`` and for
+    non-homogeneous networks);
 ``arc`` (arc length)
-    ``dθ/ds = -∇ℒ/‖∇ℒ‖``, ``d(log t)/ds = exp(-log t - log ℒ - log‖∇ℒ/ℒ‖)``.
+    ``c = 1/‖∇ℒ/ℒ‖``.
 
-Both are the gradient-flow path (``dt/ds = 1/ℒ`` resp. ``1/‖∇ℒ‖``).  ``∇ℒ/ℒ`` comes from the
-normalised cotangent (a softmax of the margins for the exponential loss), never from ``ℒ``.  The
-state also carries the length of the path of the direction ``θ̂ = θ/‖θ‖`` (its rate is
-``‖(I - θ̂θ̂ᵀ) dθ/ds‖/‖θ‖``), integrated under the same error control.
+``∇ℒ/ℒ`` comes from the normalised cotangent (a softmax of the margins for the exponential loss),
+never from ``ℒ``.  The state is ``(u, r, log t, path)`` with ``θ = e^r u`` (every coordinate of
+order one) and ``path`` the length of the path of the direction ``θ/‖θ‖``, integrated under the
+same error control (:func:`clock_field`).
 
-Late in training the softmax weights switch sharply between tied margins, so the field is stiff:
-the integrator is implicit or stiffness-switching (LSODA by default; Radau and BDF on request).
+Late in training the loss weights switch sharply between tied margins (a near sliding mode), so
+the field is stiff: the integrator is implicit (scipy's BDF by default, LSODA or Radau on request)
+with a Jacobian by differences scaled to the margins (:func:`clock_jacobian`).
 
 **Kinks.**  For two-layer networks with a kinked activation (ReLU, leaky ReLU: an MLP with one
 hidden layer, or :class:`~checker.nets.Conv1D`) the field jumps where a pre-activation
 ``z_i = ⟨N_i, θ⟩`` crosses 0; these switching surfaces are hyperplanes of parameter space
-(:class:`LinearKinks`).  They are integration events: a transversal crossing restarts the
-integrator on the other side; where the fields on both sides push into a surface, the flow
-*slides* on it (the Clarke/Filippov solution): its velocity is the field projected onto the
-surfaces in the sliding set, which is the Clarke selection ``φ'(z_i) = σ_i`` solving the tangency
-conditions, admissible while every ``σ_i`` stays in ``[φ'(0⁻), φ'(0⁺)]``.  Leaving that interval
-is again an event.  The run is sampled on a geometric ladder of horizons in ``log t``; its error
-is estimated by repeating it at a tighter tolerance (:func:`two_tolerance_flow`).
+(:class:`LinearKinks`).  They are integration events located on the solver's dense output: a
+transversal crossing restarts the integrator on the other side; where the fields on both sides
+push into a surface, the flow *slides* on it (the Clarke/Filippov solution): its velocity is the
+field projected onto the surfaces in the sliding set, which is the Clarke selection
+``φ'(z_i) = σ_i`` solving the tangency conditions, admissible while every ``σ_i`` stays in
+``[φ'(0⁻), φ'(0⁺)]``; leaving that interval is again an event.  Within a piece the field of each
+side is extended smoothly across its surfaces, so no trial step sees a jump.
 
-Also here: the naive ``t``-clock integration of ``dθ/dt = -∇ℒ`` (the float64 loss, explicit
-Runge–Kutta: the baseline) and gradient descent with step ``η``.
+The run is sampled on a geometric ladder of horizons in ``log t``; its error is estimated by
+repeating it with a second integrator or tolerance (:func:`checked_flow`).  Also here: the naive
+``t``-clock integration of ``dθ/dt = -∇ℒ`` (the float64 loss, explicit Runge–Kutta: the
+baseline, :func:`naive_flow`) and gradient descent with step ``η``.
 """
 from __future__ import annotations
 
@@ -41,7 +48,8 @@ from functools import cached_property
 from typing import Callable
 
 import numpy as np
-from scipy.integrate import solve_ivp
+from scipy.integrate import BDF, DOP853, LSODA, RK45, Radau, solve_ivp
+from scipy.optimize import brentq
 
 from .losses import Loss
 from .nets import AbstractNetwork, Conv1D, MLP
@@ -140,6 +148,16 @@ class LinearKinks:
         selection ``φ'(z_i)`` changes by ``δ``."""
         return cotangent.reshape(-1)[self.point] * theta[self.out_index]
 
+    def twins(self, i: int) -> tuple[int, ...]:
+        """The surfaces identical to surface ``i`` (the same unit on repeated data points): they
+        are crossed, entered and left together."""
+        if "_twins" not in self._maps:
+            groups: dict[bytes, list[int]] = {}
+            for k in range(self.normals.shape[0]):
+                groups.setdefault(self.normals[k].tobytes(), []).append(k)
+            self._maps["_twins"] = {k: tuple(g) for g in groups.values() for k in g}
+        return self._maps["_twins"][i]
+
     def coefficients(self, sliding: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
         """``(N_S, C_S)`` with ``C_S = (N_S N_Sᵀ)⁺ N_S``: ``v - N_Sᵀ C_S v`` is ``v`` projected onto
         the surfaces ``sliding`` (computed once per sliding set)."""
@@ -172,9 +190,23 @@ class Classifier:
     def kinks(self) -> LinearKinks | None:
         return LinearKinks.of(self.net, self.X)
 
+    @cached_property
+    def _blocks(self) -> list[tuple[int, int, tuple[int, ...]]]:
+        out, k = [], 0
+        for shape in self.net.shapes():
+            n = int(np.prod(shape))
+            out.append((k, k + n, shape))
+            k += n
+        return out
+
+    def params(self, theta: np.ndarray) -> list[np.ndarray]:
+        """The network's parameter arrays as views of ``θ`` (``net.unflatten`` without its per-call
+        shape arithmetic, which dominates the cost of a field evaluation on small networks)."""
+        return [theta[a:b].reshape(shape) for a, b, shape in self._blocks]
+
     def margins(self, theta: np.ndarray) -> np.ndarray:
         """``q_n = y_n f(x_n; θ)`` (length ``m``)."""
-        return (self.net.forward(self.net.unflatten(theta), self.X) * self.y).reshape(-1)
+        return (self.net.forward(self.params(theta), self.X) * self.y).reshape(-1)
 
     def log_loss(self, theta: np.ndarray) -> float:
         """``log ℒ(θ)`` (logsumexp of the log terms: no underflow)."""
@@ -192,7 +224,7 @@ class Classifier:
     def log_loss_and_normalised_gradient(self, theta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         """``log ℒ(θ)``, ``∇ℒ(θ)/ℒ(θ)`` (the network's own selection at kinks) and the normalised
         output cotangent, from one forward and one backward pass."""
-        params = self.net.unflatten(theta)
+        params = self.params(theta)
         F = self.net.forward(params, self.X)
         log_total, G = self.normalised_cotangent((F * self.y).reshape(-1))
         return log_total, self.net.flatten(self.net.backward(params, self.X, G)), G
@@ -208,7 +240,7 @@ class Classifier:
 
     def naive_gradient(self, theta: np.ndarray) -> np.ndarray:
         """``∇ℒ(θ)`` from the plain float64 cotangent ``-y g(q)`` (the baseline's field)."""
-        params = self.net.unflatten(theta)
+        params = self.params(theta)
         F = self.net.forward(params, self.X)
         return self.net.flatten(self.net.backward(params, self.X, self.loss.cotangent(F, self.y)))
 
@@ -267,7 +299,7 @@ class Classifier:
         selections of the flow at ``θ`` itself; pass the flow's ``σ`` when ``θ`` is a rescaled
         point, since ``σ`` depends on the loss weights, which rescaling changes).  ``∂q_n/∂θ``
         depends on ``φ'(z_i)``, ``i = (n, j)``, through ``y_n a_j φ'(z_i) N_i``."""
-        params = self.net.unflatten(theta)
+        params = self.params(theta)
         m = self.X.shape[0]
         rows = []
         for n in range(m):
@@ -327,7 +359,8 @@ def homogeneity_degree(net: AbstractNetwork) -> int | None:
     return None
 
 
-def clock_field(problem: Classifier, clock: str, piece: Piece | None = None) -> Callable[[float, np.ndarray], np.ndarray]:
+def clock_field(problem: Classifier, clock: str, piece: Piece | None = None,
+                deadline: float = math.inf) -> Callable[[float, np.ndarray], np.ndarray]:
     """The right-hand side in ``clock`` of the state ``(u, r, log t, path)``, ``θ = e^r u``.
 
     With ``V = -∇ℒ/ℒ`` (the Clarke velocity on the piece) a clock is a factor ``c(θ) > 0``:
@@ -342,7 +375,8 @@ def clock_field(problem: Classifier, clock: str, piece: Piece | None = None) -> 
     ``θ``, whose norm grows without bound while some of its coordinates stay near 0: relative
     and absolute tolerances then mean the same thing on every coordinate.  Exactly:
     ``du/ds = (cV - u⟨u,cV⟩/‖u‖²)/e^r``, ``dr/ds = ⟨u,cV⟩/(‖u‖²e^r)`` (so ``d(e^r u)/ds = cV``) and
-    ``d path/ds = ‖du/ds‖/‖u‖``.  (Carrying ``log t + log ℒ``, which stays of order ``log log t``,
+    ``d path/ds = ‖du/ds‖/‖u‖``.  Past ``deadline`` (``time.perf_counter()``) it raises
+    :class:`FlowError`.  (Carrying ``log t + log ℒ``, which stays of order ``log log t``,
     instead of ``log t`` was tried: its derivative is a difference of two terms of order ``log t``
     whose rounding noise then dominates the error control, and the integrator crawls.)
     """
@@ -354,12 +388,16 @@ def clock_field(problem: Classifier, clock: str, piece: Piece | None = None) -> 
     piece = piece or Piece.smooth()
 
     def rhs(s: float, state: np.ndarray) -> np.ndarray:
+        if time.perf_counter() > deadline:
+            raise FlowError(f"the integration ran out of time at log t = {state[P + 1]:.4g}")
         u, r, logt = state[:P], state[P], state[P + 1]
         log_total, V = problem.piece_velocity(np.exp(r) * u, piece)
         if clock == "arc":
             log_c = -0.5 * math.log(float(V @ V))
-        else:
+        elif power:
             log_c = -power * math.log(-log_total) if log_total < 0 else math.inf
+        else:
+            log_c = 0.0
         with np.errstate(over="ignore"):  # inf on a wild Newton iterate: the step is retried
             c, scale = float(np.exp(log_c)), float(np.exp(-r))
             uu = float(u @ u)
@@ -437,143 +475,183 @@ class Trajectory:
                 f"({self.steps} steps, {self.evaluations} field evaluations, {self.switches} kink events)")
 
 
+SOLVERS = {"BDF": BDF, "LSODA": LSODA, "Radau": Radau, "RK45": RK45, "DOP853": DOP853}
+
+
 def integrate_flow(problem: Classifier, theta0: np.ndarray, ladder: np.ndarray, *, clock: str = "loss",
-                   rtol: float = 1e-10, method: str = "BDF", max_switches: int = 500,
+                   rtol: float = 1e-8, method: str = "BDF", max_switches: int = 500,
                    max_seconds: float = math.inf) -> Trajectory:
     """Integrate gradient flow from ``θ(t=1) = θ₀`` in ``clock`` until ``log t`` reaches
     ``ladder[-1]``, sampling ``θ`` where ``log t`` crosses each rung.
 
-    ``rtol`` is the integrator's relative tolerance (absolute tolerance ``rtol·1e-3``).  Kinks
-    are handled as in the module docstring; more than ``max_switches`` kink events (chattering,
-    which the Filippov construction should have removed) raise :class:`FlowError`.
+    ``method`` is a ``scipy.integrate`` solver (BDF, LSODA, Radau; RK45, DOP853 for non-stiff
+    checks) at relative and absolute tolerance ``rtol`` (every state coordinate is of order one),
+    stepped here so that events are located on its dense output by bisection: a rung crossing
+    of ``log t``, a watched pre-activation reaching 0 from its side, a sliding selection ``σ``
+    leaving ``[low, high]``.  A kink event is *armed* only once its value is clearly on the
+    right side (above ``1e-12`` relative), so a piece that starts on a surface (just crossed,
+    or a unit frozen exactly at its kink) does not fire at once.  More than ``max_switches``
+    kink events (chattering, which the Filippov construction should have removed) raise
+    :class:`FlowError`, as does running past ``max_seconds``.
     """
     start = time.perf_counter()
     P = problem.net.size
     kinks = problem.kinks
     ladder = np.asarray(ladder, dtype=float)
     state = initial_state(theta0)
-    piece = Piece(np.sign(kinks.preactivations(state[:P]))) if kinks else Piece.smooth()
-    if kinks is not None and np.any(piece.signs == 0):
-        raise FlowError("the initial point lies on a kink; perturb it")
+    piece = _start_piece(problem, np.asarray(theta0, dtype=float)) if kinks else Piece.smooth()
+    if kinks:
+        state[:P] = kinks.project(state[:P], piece.sliding)
     s = 0.0
     samples: list[tuple[np.ndarray, tuple[int, ...]]] = []
     steps = evaluations = switches = 0
-    while len(samples) < len(ladder):
-        pending = ladder[len(samples):]
-        events = [_rung_event(P, h, terminal=(k == len(pending) - 1)) for k, h in enumerate(pending)]
-        kink_events = _kink_events(problem, P, piece) if kinks else []
-        rhs = clock_field(problem, clock, piece)
+    while True:
+        rhs = clock_field(problem, clock, piece, start + max_seconds)
         jac = clock_jacobian(problem, rhs) if method in ("LSODA", "Radau", "BDF") else None
-        sol = solve_ivp(rhs, (s, 1e300), state, method=method, rtol=rtol, atol=rtol,
-                        events=events + kink_events, jac=jac)
-        steps += int(sol.t.size - 1)
-        evaluations += int(sol.nfev)
-        if sol.status == -1 or not np.all(np.isfinite(sol.y[:, -1])):
-            raise FlowError(f"{method} failed at log t = {sol.y[P + 1, -1]:.6g}: {sol.message}")
-        for k in range(len(pending)):
-            if sol.t_events[k].size:
-                samples.append((sol.y_events[k][0].copy(), piece.sliding))
-        if len(samples) >= len(ladder):
+        options = {"jac": jac} if jac is not None else {}
+        solver = SOLVERS[method](rhs, s, state, 1e300, rtol=rtol, atol=rtol, **options)
+        kink_values = _kink_values(problem, piece) if kinks else None
+        armed = _armed(kink_values(state)) if kinks else None
+        fired = None
+        while fired is None:
+            message = solver.step()
+            steps += 1
+            if solver.status == "failed" or not np.all(np.isfinite(solver.y)):
+                raise FlowError(f"{method} failed at log t = {solver.y_old[P + 1] if solver.y_old is not None else 0:.6g}: {message}")
+            dense = solver.dense_output()
+            t_old, t_new = solver.t_old, solver.t
+            if kinks:
+                g = kink_values(solver.y)
+                hits = np.flatnonzero(armed & (g <= 0))
+                if hits.size:
+                    roots = [_root(lambda t, k=k: kink_values(dense(t))[k], t_old, t_new) for k in hits]
+                    fired = (min(roots), int(hits[int(np.argmin(roots))]))
+                    t_new = fired[0]
+                armed |= _armed(g)
+            while len(samples) < len(ladder) and dense(t_new)[P + 1] >= ladder[len(samples)]:
+                h = ladder[len(samples)]
+                t_h = _root(lambda t: dense(t)[P + 1] - h, t_old, t_new)
+                samples.append((dense(t_h), piece.sliding))
+            if len(samples) == len(ladder):
+                break
+        evaluations += int(solver.nfev)
+        if len(samples) == len(ladder):
             break
-        if sol.status != 1:
-            raise FlowError(f"the clock ran out before log t reached {ladder[-1]:g}")
-        fired = [k for k in range(len(kink_events)) if sol.t_events[len(events) + k].size]
-        s, state = float(sol.t[-1]), sol.y[:, -1].copy()
+        s, state = fired[0], dense(fired[0]).copy()
         switches += 1
         if switches > max_switches:
             raise FlowError(f"more than {max_switches} kink events by log t = {state[P + 1]:.4g} (chattering)")
-        piece = _next_piece(problem, state_theta(state, P), piece, kink_events[fired[0]].surface)
+        piece = _next_piece(problem, state_theta(state, P), piece, fired[1])
         state[:P] = kinks.project(state[:P], piece.sliding)
-        if time.perf_counter() - start > max_seconds:
-            raise FlowError(f"integration exceeded {max_seconds:g} s at log t = {state[P + 1]:.4g}")
-    samples.sort(key=lambda p: p[0][P + 1])
-    Y = np.array([y for y, _ in samples[: len(ladder)]])
+    Y = np.array([y for y, _ in samples])
     thetas = np.exp(Y[:, P])[:, None] * Y[:, :P]
-    return Trajectory(logt=Y[:, P + 1], thetas=thetas, path=Y[:, P + 2], sliding=[sl for _, sl in samples[: len(ladder)]],
+    return Trajectory(logt=Y[:, P + 1], thetas=thetas, path=Y[:, P + 2], sliding=[sl for _, sl in samples],
                       rtol=rtol, method=method, clock_name=clock, steps=steps, evaluations=evaluations,
                       switches=switches, seconds=time.perf_counter() - start)
 
 
-def _rung_event(P: int, h: float, terminal: bool) -> Callable[[float, np.ndarray], float]:
-    def event(s: float, state: np.ndarray) -> float:
-        return state[P + 1] - h
+def _root(f: Callable[[float], float], a: float, b: float) -> float:
+    """A zero of ``f`` on ``[a, b]`` (brentq), or ``b`` when the dense output's values at the ends do
+    not bracket one (rounding: the step's own values did)."""
+    fa, fb = f(a), f(b)
+    if fa == 0:
+        return a
+    if fa * fb > 0:
+        return b
+    return brentq(f, a, b, xtol=1e-14 * max(1.0, abs(b)), rtol=4 * np.finfo(float).eps)
 
-    event.terminal = terminal
-    event.direction = 1
-    return event
+
+def _armed(values: np.ndarray) -> np.ndarray:
+    return values > 1e-12
 
 
-def _kink_events(problem: Classifier, P: int, piece: Piece) -> list[Callable[[float, np.ndarray], float]]:
-    """Terminal events of a piece: a watched pre-activation reaching 0 from its side, and a
-    sliding surface's selection ``σ_i`` leaving ``[low, high]``."""
+def _kink_values(problem: Classifier, piece: Piece) -> Callable[[np.ndarray], np.ndarray]:
+    """The kink events of a piece as one vector function of the state: ``z_i·sign_i`` for the
+    surfaces off the piece (``+∞`` on the sliding ones), then ``σ_i − low`` and ``high − σ_i`` for
+    the sliding ones; an event fires when a value reaches 0 from above."""
     kinks = problem.kinks
-    cache: dict[bytes, np.ndarray] = {}
+    P = problem.net.size
+    off = piece.signs != 0
 
     def values(state: np.ndarray) -> np.ndarray:
-        key = state[:P].tobytes()
-        if key not in cache:
-            cache.clear()
-            z = kinks.preactivations(state[:P]) * piece.signs
-            if piece.sliding:
-                sigma = problem.selections(state_theta(state, P), piece)
-                z = np.concatenate([z, sigma - kinks.low, kinks.high - sigma])
-            cache[key] = z
-        return cache[key]
+        z = np.where(off, kinks.preactivations(state[:P]) * piece.signs, np.inf)
+        if not piece.sliding:
+            return z
+        sigma = problem.selections(state_theta(state, P), piece)
+        return np.concatenate([z, sigma - kinks.low, kinks.high - sigma])
 
-    S = kinks.normals.shape[0]
-    watched = [i for i in range(S) if i not in piece.sliding]
-    slots = watched + [S + k for k in range(2 * len(piece.sliding))]
-    out = []
-    for slot in slots:
-        def event(s: float, state: np.ndarray, slot: int = slot) -> float:
-            return float(values(state)[slot])
+    return values
 
-        event.terminal = True
-        event.direction = -1
-        event.surface = slot
-        out.append(event)
-    return out
+
+def _start_piece(problem: Classifier, theta: np.ndarray) -> Piece:
+    """The piece of a starting point: the side of each surface off it; on a surface (an exact zero
+    pre-activation), the side whose field moves away from it, or sliding when both sides' fields
+    push into it (surface by surface, with their twins)."""
+    kinks = problem.kinks
+    piece = Piece(np.sign(kinks.preactivations(theta)))
+    done: set[int] = set()
+    for i in np.flatnonzero(piece.signs == 0):
+        if i in done:
+            continue
+        group = list(kinks.twins(int(i)))
+        done.update(group)
+        rates = {}
+        for side in (1.0, -1.0):
+            signs = piece.signs.copy()
+            signs[group] = side
+            _, G, _ = problem.side_gradient(theta, signs)
+            rates[side] = -float(kinks.normals[i] @ kinks.project(G, piece.sliding))  # dz_i/dt on that side
+        if rates[1.0] <= 0 < rates[-1.0] or rates[1.0] < 0 <= rates[-1.0]:
+            piece = Piece(piece.signs, piece.sliding + tuple(group))
+        else:
+            signs = piece.signs.copy()
+            signs[group] = 1.0 if rates[1.0] > 0 else -1.0
+            piece = Piece(signs, piece.sliding)
+    return piece
 
 
 def _next_piece(problem: Classifier, theta: np.ndarray, piece: Piece, slot: int) -> Piece:
-    """The piece after a kink event in slot ``slot`` of :func:`_kink_events`.
+    """The piece after the kink event in slot ``slot`` of :func:`_kink_values`.
 
-    A surface reached from one side is crossed when the field of its other side carries on
-    across it, else the flow starts sliding on it (both sides push into it).  A sliding
-    surface whose selection reaches ``low`` (``high``) is left to the side ``z < 0`` (``z > 0``).
-    """
+    A surface reached from one side is crossed (with its twins) when the field of its other side
+    carries on across it, else the flow starts sliding on it (both sides push into it).  A sliding
+    surface whose selection reaches ``low`` (``high``) is left, with its twins, to the side
+    ``z < 0`` (``z > 0``)."""
     kinks = problem.kinks
     S = kinks.normals.shape[0]
     signs = piece.signs.copy()
-    sliding = list(piece.sliding)
     if slot < S:
-        i = slot
+        group = list(kinks.twins(slot))
         far = signs.copy()
-        far[i] = -signs[i]
+        far[group] = -signs[slot]
         _, G_far, _ = problem.side_gradient(theta, far)
-        carries_on = signs[i] * float(kinks.normals[i] @ kinks.project(G_far, piece.sliding)) > 0
-        if carries_on:  # -G_far moves z_i towards the far side
-            return Piece(far, piece.sliding)
-        signs[i] = 0.0
-        return Piece(signs, tuple(sliding + [i]))
+        if signs[slot] * float(kinks.normals[slot] @ kinks.project(G_far, piece.sliding)) > 0:
+            return Piece(far, piece.sliding)  # -G_far moves z towards the far side: a crossing
+        signs[group] = 0.0
+        return Piece(signs, piece.sliding + tuple(group))
     k = slot - S
-    i = sliding[k % len(sliding)]
-    sliding.remove(i)
-    signs[i] = -1.0 if k < len(piece.sliding) else 1.0
-    return Piece(signs, tuple(sliding))
+    group = kinks.twins(piece.sliding[k % len(piece.sliding)])
+    signs[list(group)] = -1.0 if k < len(piece.sliding) else 1.0
+    return Piece(signs, tuple(i for i in piece.sliding if i not in group))
 
 
-def two_tolerance_flow(problem: Classifier, theta0: np.ndarray, ladder: np.ndarray, *, rtol: float,
-                       clock: str = "loss", method: str = "BDF", factor: float = 100.0,
-                       max_seconds: float = math.inf) -> tuple[Trajectory, Trajectory]:
-    """The run at ``rtol`` and its check at ``rtol·factor`` (returned second): the difference of
-    any quantity between the two estimates the error of the coarser run, so it is an upper
-    estimate for the finer one."""
-    fine = integrate_flow(problem, theta0, ladder, clock=clock, rtol=rtol, method=method,
-                          max_seconds=max_seconds)
-    coarse = integrate_flow(problem, theta0, ladder, clock=clock, rtol=rtol * factor, method=method,
-                            max_seconds=max_seconds)
-    return fine, coarse
+def checked_flow(problem: Classifier, theta0: np.ndarray, ladder: np.ndarray, *, rtol: float = 1e-8,
+                 clock: str = "loss", method: str = "BDF", check_rtol: float | None = None,
+                 check_method: str = "LSODA", max_seconds: float = math.inf) -> tuple[Trajectory, Trajectory]:
+    """The run (``method`` at ``rtol``) and its check (``check_method`` at ``check_rtol``, default
+    ``rtol``), on the same ladder.  The difference of any quantity between the two is the error
+    estimate: two independent error-controlled integrators (BDF and LSODA by default), or one
+    integrator at two tolerances.
+
+    Tolerances have a narrow useful range late in training: the field is a softmax of margins
+    ``q ≈ log t``, whose rounding noise (``ε·log t`` relative) stalls the Newton iterations of a
+    tolerance much below ``1e-8`` at ``log t = 10⁶``, while much above ``1e-8`` the stiff steps
+    become so long that the predictor reorders the margins and the step is rejected over and over
+    — hence two methods at one tolerance rather than two tolerances a decade apart."""
+    run = integrate_flow(problem, theta0, ladder, clock=clock, rtol=rtol, method=method, max_seconds=max_seconds)
+    check = integrate_flow(problem, theta0, ladder, clock=clock, rtol=rtol if check_rtol is None else check_rtol,
+                           method=check_method, max_seconds=max_seconds)
+    return run, check
 
 
 # ---------------------------------------------------------------------------- baselines and GD
