@@ -23,9 +23,14 @@ def _fmt(x: float | None, digits: int = 3) -> str:
     return "—" if x is None else f"{x:.{digits}g}"
 
 
+def _cell(text: str) -> str:
+    """Text safe inside a markdown table cell."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
 def _row(r: StatementResult) -> str:
     expected = "" if r.as_expected else " ⚠"
-    return (f"| [{r.id}]({r.id}.md) | {r.title} | {r.source} | **{r.verdict.value}**{expected} | "
+    return (f"| [{r.id}]({r.id}.md) | {_cell(r.title)} | {_cell(r.source)} | **{r.verdict.value}**{expected} | "
             f"{r.in_scope}/{r.instances} | {_fmt(r.worst_margin)} | {_fmt(r.error_bound, 2)} | "
             f"{r.precision_bits} | {r.seconds:.1f} s |")
 
