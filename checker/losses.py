@@ -73,7 +73,7 @@ class Loss:
         q = np.asarray(F, dtype=float) * y
         lt = self.log_terms(q)
         weights = np.exp(lt - logsumexp(lt))  # ℓ(q_n)/ℒ
-        ratio = np.ones_like(q) if self.name == "exp" else self.g(q) / np.exp(lt)  # g/ℓ
+        ratio = np.ones_like(q) if self.name == "exp" else np.exp(-np.logaddexp(0.0, q) - lt)  # g/ℓ, in logs
         return -y * weights * ratio
 
     def value(self, F: Any, y: Any) -> Any:

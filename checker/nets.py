@@ -205,10 +205,11 @@ def _is_zero(z: Any) -> bool:
     return (z == 0) is True if not isinstance(z, arb) else bool(z == 0)
 
 
-def activation(name: str, slope: Any = 0, at_zero: Any = 0) -> Activation:
+def activation(name: str, slope: Any = 0, at_zero: Any = None) -> Activation:
     """The activation called ``name``: linear, relu, leaky_relu (rational ``slope``), relu2
     (squared ReLU, degree 2), relu3, square (``z²``, degree 2) or tanh (not homogeneous)."""
-    slope, at_zero = rational(slope), rational(at_zero)
+    slope = rational(slope)
+    at_zero = (slope if name == "leaky_relu" else fmpq(0)) if at_zero is None else rational(at_zero)  # in the Clarke set
     table = {
         "linear": Activation("linear", 1, fmpq(1), 1, fmpq(1)),
         "relu": Activation("relu", 1, fmpq(0), 1, at_zero),

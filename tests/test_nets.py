@@ -141,3 +141,9 @@ def test_weight_normalised_gradient_matches_finite_differences_and_is_scale_inva
     fd = np.array([(f(th + 1e-6 * e) - f(th - 1e-6 * e)) / 2e-6 for e in np.eye(len(th))])
     np.testing.assert_allclose(net.flatten(grad), fd, rtol=1e-7, atol=1e-7)
     np.testing.assert_allclose((grad[0] * p[0]).sum(axis=1), 0, atol=1e-12)  # ⟨∂L/∂v_i, v_i⟩ = 0
+
+
+def test_logistic_normalised_cotangent_stays_finite_past_float64_underflow():
+    F, y = np.array([[800.0], [-900.0], [1000.0]]), np.array([[1.0], [-1.0], [1.0]])
+    out = loss("logistic").normalised_cotangent(F, y)
+    assert np.all(np.isfinite(out)) and abs(out[0, 0] + 1.0) < 1e-12  # the smallest margin carries all the weight
