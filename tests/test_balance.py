@@ -2,10 +2,12 @@
 claim is refuted by the checker's own search, counterexamples replay, and proofs can fail."""
 from __future__ import annotations
 
+from conftest import assert_refuted_and_replays, assert_verdict
+
 import pytest
 
 from checker import registry
-from checker.search import decode_instance, replay, run_statement
+from checker.search import run_statement
 from checker.verdicts import Verdict, profile
 from theorems import balance
 
@@ -23,18 +25,12 @@ MUTATIONS = sorted(i for i in STATEMENTS if i.startswith("MUT-DHL-") and not i.s
 
 @pytest.mark.parametrize("sid", sorted(THEOREMS))
 def test_theorem_verdict(sid):
-    res = run_statement(STATEMENTS[sid], QUICK, seed=0, database_dir=None)
-    assert res.verdict in THEOREMS[sid], res.message
-    assert res.in_scope > 0 and res.counterexample is None
+    assert_verdict(STATEMENTS[sid], THEOREMS[sid], QUICK)
 
 
 @pytest.mark.parametrize("sid", MUTATIONS)
 def test_mutation_is_refuted_and_replays(sid):
-    stmt = STATEMENTS[sid]
-    res = run_statement(stmt, QUICK, seed=0, database_dir=None)
-    assert res.verdict is Verdict.REFUTED, res.message
-    blob = res.reproduce.rsplit(":", 1)[1]
-    assert replay(stmt, decode_instance(blob), QUICK).verdict is Verdict.REFUTED
+    assert_refuted_and_replays(STATEMENTS[sid], QUICK, QUICK)
 
 
 def test_every_theorem_has_a_mutation():

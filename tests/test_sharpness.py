@@ -3,6 +3,8 @@ mutated claim is refuted by the checker's own search and replays, and the S_min 
 sharpness formulas agree with independent computations."""
 from __future__ import annotations
 
+from conftest import assert_refuted_and_replays, assert_verdict
+
 import dataclasses
 
 import numpy as np
@@ -12,7 +14,6 @@ from flint import arb, fmpq
 
 from checker import Enclosure, linear as lin, registry
 from checker.arith import Precision, rational_power, rational_root, working_precision
-from checker.search import decode_instance, replay, run_statement
 from checker.statements import enclose
 from checker.verdicts import Verdict, profile
 from theorems import sharpness as mc
@@ -31,18 +32,12 @@ MUTATIONS = sorted(i for i in STATEMENTS if i.startswith("MUT-MC-"))
 
 @pytest.mark.parametrize("sid", sorted(THEOREMS))
 def test_theorem_verdict(sid):
-    res = run_statement(STATEMENTS[sid], QUICK, seed=0, database_dir=None)
-    assert res.verdict in THEOREMS[sid], res.message
-    assert res.in_scope > 0 and res.counterexample is None
+    assert_verdict(STATEMENTS[sid], THEOREMS[sid], QUICK)
 
 
 @pytest.mark.parametrize("sid", MUTATIONS)
 def test_mutation_is_refuted_and_replays(sid):
-    stmt = STATEMENTS[sid]
-    res = run_statement(stmt, FAST_SHRINK, seed=0, database_dir=None)
-    assert res.verdict is Verdict.REFUTED, res.message
-    blob = res.reproduce.rsplit(":", 1)[1]
-    assert replay(stmt, decode_instance(blob), QUICK).verdict is Verdict.REFUTED
+    assert_refuted_and_replays(STATEMENTS[sid], FAST_SHRINK, QUICK)
 
 
 def test_every_theorem_has_a_mutation():
