@@ -17,7 +17,7 @@ from .registry import register
 from .search import run_statement
 from .statements import Proof, Statement
 from .systems import System
-from .verdicts import profile as get_profile
+from .profiles import profile as get_profile
 
 
 def theorem(id: str, *, system: System, conclusion: Any, title: str = "", source: str = "",

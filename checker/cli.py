@@ -14,7 +14,8 @@ from typing import Sequence
 from . import registry
 from .search import StatementResult, decode_instance, replay, run_statement
 from .systems import families
-from .verdicts import PROFILES, Verdict, profile as get_profile
+from .profiles import PROFILES, profile as get_profile
+from .verdicts import Verdict
 
 
 def _parser() -> argparse.ArgumentParser:

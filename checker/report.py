@@ -14,7 +14,8 @@ from pathlib import Path
 from . import registry
 from .search import StatementResult, versions
 from .statements import Statement
-from .verdicts import Profile, Verdict
+from .profiles import Profile
+from .verdicts import Verdict
 
 ORDER = [v.value for v in Verdict]
 

@@ -27,8 +27,10 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis.database import DirectoryBasedExampleDatabase, InMemoryExampleDatabase
 
 from .arith import Precision
-from .statements import Proof, Statement, margin
-from .verdicts import InstanceResult, Outcome, Profile, Verdict, aggregate, classify
+from .evaluation import measure_instance
+from .statements import Proof, Statement
+from .profiles import Profile
+from .verdicts import InstanceResult, Outcome, Verdict, aggregate
 
 
 class InstanceTimeout(TimeoutError):
@@ -69,35 +71,6 @@ def decode_instance(blob: str) -> dict:
         raise ValueError(f"cannot decode the replay blob ({exc}); copy it whole from the report") from None
 
 
-def _scale(stmt: Statement, values: dict) -> float:
-    return sum(abs(values[s.name].mid) for s in stmt.relation.free_symbols)
-
-
-def _measure_once(stmt: Statement, instance: dict, precision: Precision) -> InstanceResult:
-    system = stmt.system
-    reason = system.scope(instance, precision)
-    if reason:
-        return InstanceResult(instance, Outcome.OUT_OF_SCOPE, precision=precision, reason=reason)
-    values = {k: v for k, v in system.measured(instance, precision, stmt.symbols).items() if k in stmt.symbols}
-    for k, hyp in enumerate(stmt.hypothesis_relations):
-        m = margin(hyp, values, precision.bits)
-        out, _ = classify(m, hyp.rel_op == "==", hyp.rel_op in ("<", ">"), _scale_rel(hyp, values), precision.bits)
-        if out is Outcome.VIOLATED:
-            return InstanceResult(instance, Outcome.OUT_OF_SCOPE, m, precision=precision,
-                                  reason=f"hypothesis {hyp} fails", values=values)
-        if out is Outcome.UNDECIDED:
-            return InstanceResult(instance, Outcome.UNDECIDED, m, precision=precision,
-                                  reason=f"hypothesis {hyp} undecided", values=values)
-    rel = stmt.relation
-    m = margin(rel, values, precision.bits)
-    out, evidence = classify(m, rel.rel_op == "==", rel.rel_op in ("<", ">"), _scale(stmt, values), precision.bits)
-    return InstanceResult(instance, out, m, evidence, precision, values=values)
-
-
-def _scale_rel(rel: Any, values: dict) -> float:
-    return sum(abs(values[s.name].mid) for s in rel.free_symbols)
-
-
 def check_instance(stmt: Statement, instance: dict, profile: Profile) -> InstanceResult:
     """Measure and classify one instance, escalating precision while it stays undecided.
 
@@ -110,7 +83,7 @@ def check_instance(stmt: Statement, instance: dict, profile: Profile) -> Instanc
     for _ in range(profile.escalations + 1):
         try:
             with time_limit(profile.instance_seconds):
-                result = _measure_once(stmt, instance, precision)
+                result = measure_instance(stmt, instance, precision)
         except InstanceTimeout as exc:
             result = InstanceResult(instance, Outcome.ERROR, precision=precision, reason=f"timeout: {exc}")
         except Exception as exc:  # noqa: BLE001 - reported with the instance, never raised

@@ -8,7 +8,8 @@ import pytest
 
 from checker import registry
 from checker.search import run_statement
-from checker.verdicts import Verdict, profile
+from checker.profiles import profile
+from checker.verdicts import Verdict
 from theorems import balance
 
 QUICK = profile("quick")

@@ -18,7 +18,8 @@ from checker import matfact as mf
 from checker import registry
 from checker.arith import working_precision
 from checker.search import replay, run_statement
-from checker.verdicts import Verdict, profile
+from checker.profiles import profile
+from checker.verdicts import Verdict
 
 QUICK = profile("quick")
 

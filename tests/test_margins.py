@@ -13,7 +13,8 @@ from checker.clocks import Classifier, horizon_ladder, integrate_flow, naive_flo
 from checker.losses import loss
 from checker.nets import MLP, activation
 from checker.search import replay, run_statement
-from checker.verdicts import Verdict, profile
+from checker.profiles import profile
+from checker.verdicts import Verdict
 from theorems import margins as M
 
 QUICK = profile("quick")

@@ -11,7 +11,8 @@ from checker import Enclosure, System, theorem
 from checker.arith import rational
 from checker.search import decode_instance, encode_instance, replay, run_statement
 from checker.statements import Statement
-from checker.verdicts import Verdict, profile
+from checker.profiles import profile
+from checker.verdicts import Verdict
 
 QUICK = profile("quick")
 

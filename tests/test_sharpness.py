@@ -15,7 +15,8 @@ from flint import arb, fmpq
 from checker import Enclosure, linear as lin, registry
 from checker.arith import Precision, rational_power, rational_root, working_precision
 from checker.statements import enclose
-from checker.verdicts import Verdict, profile
+from checker.profiles import profile
+from checker.verdicts import Verdict
 from theorems import sharpness as mc
 
 QUICK = profile("quick")
