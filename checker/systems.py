@@ -8,6 +8,19 @@ A :class:`System` is what a statement is *about*.  It holds
 * ``scope(instance, precision)``: ``None`` when the instance satisfies the system's hypotheses,
   otherwise the reason it does not (the instance is then *hypotheses-unsatisfied*).
 
+Systems whose quantities rest on trajectories may also carry
+
+* ``trajectory(instance, precision, names)``: a :class:`checker.limits.Ladder` holding the requested
+  ``trajectory_quantities`` at a geometric ladder of horizons ``H_0 < H_1 < …``; a statement's
+  ``limit(EXPR)`` is judged from EXPR on that ladder.  ``precision.level`` (0, 1, 2, …) is the
+  escalation level: a system lengthens its horizon with it, so an undecided limit is re-judged on
+  a longer ladder;
+* ``trajectory_quantities``: the symbols usable inside ``limit(...)``, each with a description;
+* ``features(instance)``: the instance mix shown on pages and in statistics (depth, dimension,
+  activation, structured case, …), JSON-serialisable;
+* ``dynamical``: True when the quantities rest on trajectories (THEOREMS.md §0.2(c)): a refutation
+  resting only on float estimates of such a system is reported with evidence ``estimate``.
+
 Systems are built by *families*, functions registered with :func:`system_family`, whose keyword
 arguments are the system's parameters (``python -m checker systems`` lists them).
 """
@@ -20,10 +33,13 @@ from typing import Any, Callable, Mapping
 from hypothesis.strategies import SearchStrategy
 
 from .arith import Enclosure, Precision
+from .limits import Ladder
 
 Instance = dict[str, Any]
 Measure = Callable[[Instance, Precision, frozenset[str]], Mapping[str, Enclosure]]
 Scope = Callable[[Instance, Precision], "str | None"]
+Trajectory = Callable[[Instance, Precision, frozenset[str]], Ladder]
+Features = Callable[[Instance], Mapping[str, Any]]
 
 
 class MeasurementError(ArithmeticError):
@@ -46,6 +62,14 @@ class System:
     scope: Scope = _always_in_scope
     hypotheses: tuple[str, ...] = ()
     parameters: Mapping[str, Any] = field(default_factory=dict)
+    trajectory: Trajectory | None = None
+    trajectory_quantities: Mapping[str, str] = field(default_factory=dict)
+    features: Features | None = None
+    dynamical: bool = False
+
+    def __post_init__(self) -> None:
+        if self.trajectory_quantities and self.trajectory is None:
+            raise ValueError(f"system {self.name} names trajectory quantities but has no trajectory function")
 
     def check_names(self, names: set[str], where: str) -> None:
         """Raise a ``ValueError`` naming every symbol of ``where`` that is not a quantity here."""
@@ -67,6 +91,30 @@ class System:
             if not isinstance(values[name], Enclosure):
                 raise MeasurementError(f"quantity {name} of {self.name} is not an Enclosure: {values[name]!r}")
         return values
+
+    def ladder(self, instance: Instance, precision: Precision, names: set[str]) -> Ladder:
+        """The requested trajectory quantities along the ladder, checked: present, one enclosure per
+        horizon, horizons strictly increasing."""
+        if self.trajectory is None:
+            raise MeasurementError(f"system {self.name} measures no trajectory")
+        ladder = self.trajectory(instance, precision, frozenset(names))
+        if not isinstance(ladder, Ladder):
+            raise MeasurementError(f"trajectory of {self.name} is not a Ladder: {ladder!r}")
+        h = list(ladder.horizons)
+        if any(b <= a for a, b in zip(h, h[1:])):
+            raise MeasurementError(f"trajectory of {self.name}: horizons {h} are not increasing")
+        missing = sorted(set(names) - set(ladder.values))
+        if missing:
+            raise MeasurementError(f"trajectory of {self.name} did not measure {', '.join(missing)}")
+        for name in names:
+            column = ladder.values[name]
+            if len(column) != len(h) or not all(isinstance(v, Enclosure) for v in column):
+                raise MeasurementError(f"trajectory quantity {name} of {self.name} is not one Enclosure per horizon")
+        return ladder
+
+    def features_of(self, instance: Instance) -> dict[str, Any]:
+        """The instance's features (empty when the system declares none)."""
+        return {} if self.features is None else dict(self.features(instance))
 
 
 @dataclass(frozen=True)
