@@ -1,22 +1,51 @@
 """Limits along a ladder of horizons (DESIGN.md, "Limits" contract).
 
 A system that integrates a trajectory reports its trajectory quantities at a geometric ladder of
-horizons (a :class:`Ladder`).  A statement's ``limit(EXPR)`` is judged from the values of EXPR on
-that ladder by :func:`judge_limit`: the limit is extrapolated (with the theorem's rate form when
-the statement gives one, ``limit(EXPR, RATE)`` with RATE in the horizon symbol ``H``), and enclosed
-with an error estimated from the ladder itself plus the integrator's error.
+horizons ``H_0 < H_1 < …`` (a :class:`Ladder`).  A statement's ``limit(EXPR)`` is judged from the
+values ``x_k`` of EXPR on that ladder by :func:`judge_limit`, in three steps, none of which uses a
+tolerance:
 
-INTERFACE STUB: the data types and the signature are the contract; the extrapolation below is a
-placeholder (the last rung with the spread of the last three as its error) to be replaced.
+1. **Extrapolants.**  With the theorem's rate form ``R(H)`` (``limit(EXPR, RATE)``: ``x(H) = L +
+   c·R(H) + o(R)``), each pair of consecutive rungs is solved for ``(L, c)``:
+   ``L_k = (x_k R_{k-1} − x_{k-1} R_k)/(R_{k-1} − R_k)``.  Without a rate form, each triple is
+   Aitken's Δ² extrapolant ``L_k = x_k + Δx_k·a_k/(1 − a_k)``, ``a_k = Δx_k/Δx_{k-1}``, which is
+   exact for ``x(H) = L + c·H^{-p}`` on a geometric ladder (``x_k − L`` is then geometric); where the
+   triple is not geometric-convergent (``a_k ∉ (0, 1)``) it is ``L_k = x_k``.  The samples' radii
+   ``r_k`` propagate linearly into a noise radius ``n_k`` of ``L_k`` (the extrapolant is a linear
+   combination of the samples with coefficients read off the formula).
+2. **Truncation error from the ladder itself.**  The extrapolants' successive disagreements
+   ``δ_k = |L_k − L_{k-1}|`` over the tail (the last half of the ladder) are fitted two ways by
+   least squares: geometrically, ``δ_k ∝ r^k``, and algebraically in ``κ = log H`` counted in
+   rungs, ``δ_k ∝ κ_k^{-s}``.  When ``r < 1`` and ``s > 1`` the rest of the series is bounded by
+   the larger of the two tails, ``|δ_last|/(1 − r)`` (the geometric series including the last
+   disagreement) and ``|δ_last|·κ_last/(s − 1)`` (the integral of ``κ^{-s}`` from ``κ_last``), so a
+   slow algebraic decay is not mistaken for a fast geometric one.  When the last disagreement is
+   within the noise of its two extrapolants (``δ_last ≤ n_last + n_prev``), the truncation is not
+   visible above the integrator's error and the error is that disagreement.
+3. **Enclosure.**  ``L_last ± (truncation + n_last)``, of kind ``estimate`` (an extrapolation is
+   never rigorous).  ``converging`` is True when the truncation error shrinks along the ladder
+   (``r < 1``, ``s > 1`` and the error at the top below the error at the start of the tail) or is
+   below the samples' noise; otherwise the ladder does not support a limit and the evaluation
+   escalates the horizon.
+
+Scope of the generic extrapolation: sequences that approach their limit algebraically in ``H``
+(``H^{-p}``, ``log H/H``, …).  A limit approached like ``1/log H`` needs its rate form; an
+oscillation whose period in ``log H`` is as long as the ladder is indistinguishable from
+convergence on that ladder (a longer horizon, i.e. escalation, is the only remedy).
+
+The error estimate at every tail rung is in ``detail["errors"]``, so a page shows how it shrank.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 import sympy
 
-from .arith import Enclosure
+from .arith import Enclosure, working_precision
+
+HORIZON = sympy.Symbol("H")  # the horizon symbol of a rate form
 
 
 @dataclass(frozen=True)
@@ -44,15 +73,125 @@ class LimitJudgement:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
+def rate_values(rate: sympy.Expr, horizons: Sequence[float], bits: int) -> list[float]:
+    """``R(H_k)`` for a rate form in the horizon symbol ``H`` (evaluated at ``bits`` of precision)."""
+    extra = sorted(s.name for s in rate.free_symbols if s.name != HORIZON.name)
+    if extra:
+        raise ValueError(f"a rate form is an expression in H only; it also uses {', '.join(extra)}")
+    sym = next(iter(rate.free_symbols), HORIZON)
+    digits = max(15, int(bits * math.log10(2)))
+    with working_precision(bits):
+        return [float(rate.subs(sym, sympy.Float(h, digits)).evalf(digits)) for h in horizons]
+
+
+def _rate_extrapolants(x: list[float], r: list[float], R: list[float]) -> tuple[list[float], list[float]]:
+    """``L_k`` of ``x = L + c·R`` through rungs ``k − 1, k`` and its noise radius, ``k = 1..n−1``."""
+    L, noise = [], []
+    for k in range(1, len(x)):
+        den = R[k - 1] - R[k]
+        if den == 0:
+            raise ValueError("the rate form takes the same value on two rungs: it cannot separate L from c·R")
+        L.append((x[k] * R[k - 1] - x[k - 1] * R[k]) / den)
+        noise.append((abs(R[k - 1]) * r[k] + abs(R[k]) * r[k - 1]) / abs(den))
+    return L, noise
+
+
+def _aitken_extrapolants(x: list[float], r: list[float]) -> tuple[list[float], list[float]]:
+    """Aitken's ``L_k`` through rungs ``k − 2, k − 1, k`` and its noise radius, ``k = 2..n−1``.
+
+    ``L_k = x_k + Δ_k a/(1 − a) = x_k + Δ_k²/(Δ_{k−1} − Δ_k)``; to first order in the samples'
+    errors its noise is ``Σ |∂L/∂x_i| r_i`` with ``∂L/∂Δ_k = (2Δ_kΔ_{k−1} − Δ_k²)/D²``,
+    ``∂L/∂Δ_{k−1} = −Δ_k²/D²``, ``D = Δ_{k−1} − Δ_k``."""
+    L, noise = [], []
+    for k in range(2, len(x)):
+        d1, d0 = x[k] - x[k - 1], x[k - 1] - x[k - 2]
+        a = d1 / d0 if d0 != 0 else math.nan
+        if 0 < a < 1:
+            D = d0 - d1
+            g1 = (2 * d1 * d0 - d1 * d1) / (D * D)  # ∂L/∂Δ_k
+            g0 = -d1 * d1 / (D * D)  # ∂L/∂Δ_{k−1}
+            # x_k enters with 1 + g1, x_{k−1} with g0 − g1, x_{k−2} with −g0
+            n = abs(1 + g1) * r[k] + abs(g0 - g1) * r[k - 1] + abs(g0) * r[k - 2]
+            if n <= abs(d1):  # the correction is known beyond the noise it brings (else a ≈ 1 is noise)
+                L.append(x[k] + d1 * d1 / D)
+                noise.append(n)
+                continue
+        L.append(x[k])
+        noise.append(r[k])
+    return L, noise
+
+
+def _slope(u: list[float], v: list[float]) -> float:
+    """The least-squares slope of ``v`` against ``u``."""
+    mu, mv = sum(u) / len(u), sum(v) / len(v)
+    return sum((a - mu) * (b - mv) for a, b in zip(u, v)) / sum((a - mu) ** 2 for a in u)
+
+
+def _truncation(L: list[float], noise: list[float], kappa: list[float]) -> tuple[float, float, bool]:
+    """``(error, ratio, converging)`` of the extrapolants ``L`` at positions ``kappa`` (``log H`` in
+    rungs), see the module docstring, step 2."""
+    delta = [abs(L[k] - L[k - 1]) for k in range(1, len(L))]
+    last = delta[-1]
+    if last <= noise[-1] + noise[-2]:
+        return last, 0.0, True
+    tail = [k for k in range(max(0, len(delta) - 1 - max(2, len(delta) // 2)), len(delta))]
+    if any(delta[k] == 0 for k in tail):
+        return math.inf, math.inf, False
+    logd = [math.log(delta[k]) for k in tail]
+    ratio = math.exp(_slope([float(k) for k in tail], logd))
+    power = -_slope([math.log(kappa[k + 1]) for k in tail], logd)
+    if ratio >= 1 or power <= 1:
+        return math.inf, ratio, False
+    return max(last / (1 - ratio), last * kappa[-1] / (power - 1)), ratio, True
+
+
 def judge_limit(samples: Sequence[Enclosure], horizons: Sequence[float], rate: sympy.Expr | None,
                 bits: int) -> LimitJudgement:
-    """The limit of a sequence ``samples[k]`` measured at ``horizons[k]`` (placeholder, see module)."""
-    if len(samples) < 3:
-        raise ValueError("a limit needs at least three rungs of the ladder")
-    tail = [s.mid for s in samples[-3:]]
-    spread = max(tail) - min(tail)
-    error = spread + max(s.radius for s in samples[-3:])
-    converging = abs(tail[2] - tail[1]) <= abs(tail[1] - tail[0])
-    return LimitJudgement(Enclosure.estimate(tail[-1], error, "placeholder: last rung ± spread of the last three"),
-                          converging, {"horizons": list(horizons), "values": [s.mid for s in samples],
-                                       "method": "placeholder"})
+    """The limit of a sequence ``samples[k]`` measured at ``horizons[k]`` (see the module docstring).
+
+    At least five rungs are needed: three extrapolants from the rate form (four from Aitken's
+    triples) give the two differences whose ratio says whether the error shrinks."""
+    if len(samples) != len(horizons):
+        raise ValueError(f"{len(samples)} samples on {len(horizons)} horizons")
+    if len(samples) < 5:
+        raise ValueError("a limit needs at least five rungs of the ladder")
+    x = [s.mid for s in samples]
+    r = [s.radius for s in samples]
+    if not all(math.isfinite(v) for v in x + r):
+        raise ArithmeticError("a sample of the limit is not finite")
+    if rate is not None:
+        L, noise = _rate_extrapolants(x, r, rate_values(rate, horizons, bits))
+        method = f"fit L + c·({sympy.sstr(rate)}) through consecutive rungs"
+    else:
+        L, noise = _aitken_extrapolants(x, r)
+        method = "Aitken Δ² through consecutive triples (exact for L + c·H^(-p) on a geometric ladder)"
+    offset = len(samples) - len(L)
+    tail_start = max(2, len(L) // 2)  # the last half of the ladder's extrapolants (at least 3)
+    errors, ratios = [], []
+    converging = False
+    kappa = [math.log(horizons[k + offset]) / math.log(horizons[k + offset] / horizons[k + offset - 1])
+             for k in range(len(L))]
+    for j in range(tail_start, len(L)):
+        trunc, ratio, converging = _truncation(L[: j + 1], noise[: j + 1], kappa[: j + 1])
+        errors.append(trunc + noise[j])
+        ratios.append(ratio)
+    converging = converging and (ratios[-1] == 0.0 or errors[-1] < errors[0])  # noise-limited, or shrinking
+    error = errors[-1]
+    if not converging:  # no limit from this ladder: the spread of its tail's extrapolants, for the page
+        error = max(L[tail_start:]) - min(L[tail_start:]) + noise[-1]
+    detail = {
+        "method": method,
+        "horizons": [float(h) for h in horizons],
+        "values": x,
+        "radii": r,
+        "extrapolants": {str(float(horizons[k + offset])): L[k] for k in range(len(L))},
+        "errors": {str(float(horizons[j + offset])): (e if math.isfinite(e) else None)
+                   for e, j in zip(errors, range(tail_start, len(L)))},
+        "ratios": [q if math.isfinite(q) else None for q in ratios],
+        "limit": L[-1],
+        "error": error,
+        "converging": converging,
+    }
+    note = (f"{method}: L = {L[-1]:.10g} ± {error:.2g} over H ≤ {horizons[-1]:.3g}"
+            + ("" if converging else "; the extrapolants do not settle (ladder not converging)"))
+    return LimitJudgement(Enclosure.estimate(L[-1], error, note), converging, detail)
