@@ -1,5 +1,6 @@
 """Deep linear networks with the square loss: end-to-end vector, gradient, Hessian-vector products,
-exact Hessians, the Gram matrix of the Jacobian, minimiser constructions, gradient flow and descent.
+exact Hessians, the Gram matrix of the Jacobian, minimiser constructions, gradient flow and descent;
+exact Householder reflections and the instance-mix strategies the regression families draw with.
 
 Network: ``x ↦ pᵀ W_L ⋯ W_1 x`` with ``W_k ∈ ℝ^{m_k × m_{k−1}}``, ``m_0 = d``, and a *fixed* readout
 ``p ∈ ℝ^{m_L}`` (``p = (1,)`` and ``m_L = 1`` for the plain network).  The end-to-end vector is
@@ -28,6 +29,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 import scipy.integrate
+from flint import fmpq
+from hypothesis import strategies as st
 
 Layers = list[np.ndarray]
 
@@ -47,6 +50,33 @@ def square_loss_moments(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.nd
     """``(Σ, b, c)`` with ``‖y − Xw‖²/n = wᵀΣw − 2bᵀw + c`` (the authors' risk convention)."""
     n = X.shape[0]
     return (X.T @ X) / n, (X.T @ y) / n, (y @ y) / n
+
+
+def householder(v: np.ndarray) -> np.ndarray:
+    """``H = I − 2vvᵀ/vᵀv`` (``I`` for ``v = 0``): an exactly orthogonal, symmetric rational matrix
+    for a rational ``v``, whose columns ``He_j`` are the exact eigenvectors of every ``H D H``."""
+    v = np.asarray([fmpq(x) if not isinstance(x, fmpq) else x for x in v], dtype=object)
+    eye = np.array([[fmpq(int(i == j)) for j in range(v.size)] for i in range(v.size)], dtype=object)
+    vv = v @ v
+    return eye if vv == 0 else eye - 2 * np.multiply.outer(v, v) / vv
+
+
+def mostly_at_least_two(lo: int, hi: int) -> st.SearchStrategy[int]:
+    """Integers in [lo, hi] with every value ≥ 2 listed twice (so they make most draws, and
+    shrinking goes to 2, not 1): for depths and dimensions of claims about depth and dimension."""
+    big = [v for v in range(lo, hi + 1) if v >= 2]
+    values = big + [v for v in range(lo, hi + 1) if v < 2] + big
+    return near_uniform(values)
+
+
+def near_uniform(values: Sequence[Any]) -> st.SearchStrategy[Any]:
+    """One of ``values``, close to uniformly, shrinking to ``values[0]``.
+
+    ``sampled_from`` follows Hypothesis's preference for the ends of a range and for repeating
+    earlier choices, which skews an instance mix; a wide integer taken modulo ``len(values)``
+    spreads the draws while keeping replay and shrinking.
+    """
+    return st.integers(0, 2 ** 16 - 1).map(lambda i: values[i % len(values)])
 
 
 def left_vectors(layers: Sequence[np.ndarray], readout: np.ndarray) -> list[np.ndarray]:

@@ -141,3 +141,44 @@ def test_ratio_figure(tmp_path):
 def test_flow_figures(tmp_path, figure):
     path = tmp_path / "figure.png"
     assert figure(path) and path.stat().st_size > 10_000
+
+
+def _conjecture(conclusion: str, hypotheses: tuple[str, ...] = ()):
+    from checker.statements import Statement
+
+    return Statement(id="conjecture", title="conjecture", source="test", system=mc.MIN, conclusion=conclusion,
+                     hypotheses=hypotheses)
+
+
+def test_strict_lower_bound_is_refuted_at_a_structured_equality_case():
+    """'S > 2La‖w⋆‖^{2−2/L}' fails with equality on the boundary cases (w⋆ an eigenvector of Σ,
+    Σ ∝ I) at depth and dimension ≥ 2, which the instance mix now draws."""
+    from checker.search import run_statement
+
+    res = run_statement(_conjecture(f"S > {mc.BOUND}", ("L >= 2", "d >= 2")), QUICK, seed=0, database_dir=None)
+    assert res.verdict is Verdict.REFUTED, res.message
+    assert res.counterexample["case"] in ("w⋆ eigenvector", "Σ ∝ I", "repeated eigenvalues")
+
+
+@pytest.mark.xfail(reason="needs CORE's exact sign decision at algebraic equality cases (issue 8 item 5)", strict=False)
+def test_readme_form_of_the_unbalanced_upper_bound_is_certified():
+    """2LΛ^{1/L}a^{1−1/L}‖w⋆‖^{2−2/L} as written in the README: equal to S_min (an algebraic number)
+    on the equality cases, decided exactly there."""
+    assert_verdict(_conjecture("S_min <= 2*L*Lambda**(1/L)*a**(1-1/L)*wnorm**(2-2/L)", ("L >= 2",)), CERTIFIED, QUICK)
+
+
+def test_instance_mix_is_mostly_deep_and_multidimensional():
+    from hypothesis import HealthCheck, given, settings
+
+    seen = []
+
+    @settings(max_examples=60, database=None, suppress_health_check=list(HealthCheck), deadline=None, derandomize=True)
+    @given(mc.MIN.strategy)
+    def draw(instance):
+        seen.append(mc.MIN.features(instance))
+
+    draw()
+    deep = sum(f["L"] >= 2 and f["d"] >= 2 for f in seen)
+    assert deep > len(seen) / 2, deep
+    assert {f["case"] for f in seen} >= {"generic", "w⋆ eigenvector", "Σ ∝ I", "repeated eigenvalues"}
+    assert {f["scale"] for f in seen} == set(mc.SCALES)

@@ -180,25 +180,65 @@ def regression(instance: dict) -> Regression:
     return _regression(json.dumps(instance["X"]), json.dumps(instance["y"]))
 
 
+#: The data cases of :func:`regression_data` (THEOREMS.md §0.4: where claims hold with equality).
+DATA_CASES = ("generic", "w⋆ eigenvector", "Σ ∝ I", "repeated eigenvalues")
+#: Scales of ``‖w⋆‖^{1/L}`` and of the data: ordinary, tiny and huge (equality cases at every scale).
+SCALES = ("ordinary", "tiny", "huge")
+
+
 @st.composite
-def regression_data(draw: Any, L: int, dim: Range, extra_rows: Range = (0, 2), entry: tuple[int, int] = (9, 7)) -> dict:
+def regression_data(draw: Any, L: int, dim: Range, extra_rows: Range = (0, 2), entry: tuple[int, int] = (9, 7),
+                    structured: bool = False) -> dict:
     """Exact overdetermined data with ``‖w⋆‖ = q^L`` (see the module docstring).
 
-    ``X`` stacks a lower-triangular ``d × d`` block with nonzero diagonal (so rank d; its Gram
-    matrices are every SPD matrix) and ``n − d`` free rows, entries ``p/q`` with
-    ``(|p|, q) ≤ entry``; ``y = Xw⋆ + ξ``, ``ξ ⟂ col(X)``.
+    ``generic``: ``X`` stacks a lower-triangular ``d × d`` block with nonzero diagonal (so rank d;
+    its Gram matrices are every SPD matrix) and ``n − d`` free rows, entries ``p/q`` with
+    ``(|p|, q) ≤ entry``; ``y = Xw⋆ + ξ``, ``ξ ⟂ col(X)``; ``w⋆ = q^L·û``, ``û`` a rational unit vector.
+
+    With ``structured`` (and d ≥ 2) the draw may instead be one of the boundary cases of
+    THEOREMS.md §0.4, with ``X = [DH; …; DH]`` (1 or 2 copies), ``H`` a rational Householder
+    reflection, ``D = diag(c)``, so ``Σ = H D² H/d`` has the exact rational eigenvectors ``He_j``:
+    ``Σ ∝ I`` (equal ``c``), ``repeated eigenvalues`` (one value of ``c`` repeated ≥ 2 times),
+    ``w⋆ eigenvector`` (``û = ±He_j``, often the top one).  Scales: ``q`` and the data are
+    ordinary, tiny (``q = 1/8``, data ×1/16) or huge (``q = 8``, data ×16).
     """
-    d = draw(st.integers(*dim))
-    n = d + draw(st.integers(*extra_rows))
-    T = [[draw(rationals(*entry, nonzero=True)) if j == i else (draw(rationals(*entry)) if j < i else "0")
-          for j in range(d)] for i in range(d)]
-    X = rational_array(T + draw(st.lists(st.lists(rationals(*entry), min_size=d, max_size=d), min_size=n - d,
-                                         max_size=n - d)))
-    u = rational_unit_vector(draw(vectors(d - 1)), draw(st.integers(0, d - 1)), draw(st.sampled_from([1, -1])))
-    q = fmpq(draw(st.integers(1, 3)), draw(st.integers(1, 2)))
-    z = rational_array(draw(vectors(n)))
+    d = draw(lin.mostly_at_least_two(*dim))
+    case = draw(lin.near_uniform(DATA_CASES[:1] + DATA_CASES)) if structured and d >= 2 else (
+        "generic" if d >= 2 else "d = 1")
+    scale = draw(lin.near_uniform(SCALES[:1] * 2 + SCALES)) if structured else "ordinary"
+    q = {"ordinary": fmpq(draw(st.integers(1, 3)), draw(st.integers(1, 2))), "tiny": fmpq(1, 8), "huge": fmpq(8)}[scale]
+    size = {"ordinary": fmpq(1), "tiny": fmpq(1, 16), "huge": fmpq(16)}[scale]
+    if case in ("generic", "d = 1"):
+        n = d + draw(st.integers(*extra_rows))
+        T = [[draw(rationals(*entry, nonzero=True)) if j == i else (draw(rationals(*entry)) if j < i else "0")
+              for j in range(d)] for i in range(d)]
+        X = rational_array(T + draw(st.lists(st.lists(rationals(*entry), min_size=d, max_size=d), min_size=n - d,
+                                             max_size=n - d)))
+        u = rational_unit_vector(draw(vectors(d - 1)), draw(st.integers(0, d - 1)), draw(st.sampled_from([1, -1])))
+    else:
+        H = lin.householder(rational_array(draw(st.lists(st.integers(-3, 3), min_size=d, max_size=d))))
+        values = [rational(draw(rationals(*entry, nonzero=True))) for _ in range(2)]
+        c = {"Σ ∝ I": [values[0]] * d,
+             "repeated eigenvalues": [values[0]] * (k := draw(st.integers(2, d))) + [values[1]] * (d - k),
+             "w⋆ eigenvector": [rational(draw(rationals(*entry, nonzero=True))) for _ in range(d)]}[case]
+        block = np.array([[c[i] * H[i, j] for j in range(d)] for i in range(d)], dtype=object)
+        X = np.concatenate([block] * draw(st.integers(1, 2)))
+        if case == "w⋆ eigenvector":
+            j = draw(st.sampled_from(["top", "any"]))
+            j = int(np.argmax([abs(x) for x in c])) if j == "top" else draw(st.integers(0, d - 1))
+            u = H[:, j] * draw(st.sampled_from([1, -1]))
+        else:
+            u = rational_unit_vector(draw(vectors(d - 1)), draw(st.integers(0, d - 1)), draw(st.sampled_from([1, -1])))
+    X = X * size
+    z = rational_array(draw(vectors(X.shape[0])))
     xi = z - X @ _solve(X.T @ X, X.T @ z)
-    return {"X": to_jsonable(X), "y": to_jsonable(X @ (u * q ** L) + xi)}
+    return {"X": to_jsonable(X), "y": to_jsonable(X @ (u * q ** L) + xi), "case": case, "scale": scale}
+
+
+def data_features(instance: dict, L: int) -> dict[str, Any]:
+    """The instance mix of the regression systems: depth, dimension, data case and scale."""
+    return {"L": L, "d": len(instance["X"][0]), "case": instance.get("case", "generic"),
+            "scale": instance.get("scale", "ordinary")}
 
 
 # ============================================================================ sharpness at minimisers
@@ -436,8 +476,9 @@ def _draw_layers(draw: Any, kind: str, widths: list[int], reg: Regression) -> li
     a1 = lin.left_vectors(layers, one)[0]
     assume(any(x != 0 for x in a1))
     layers = lin.complete_minimiser(layers[1:], layers[0], reg.w_star, one)
-    if kind == "rescaled":
-        factors = [fmpq(draw(st.integers(1, 9)), draw(st.integers(1, 9))) for _ in range(L - 1)]
+    if kind == "rescaled":  # per-layer factors p/q, or extreme (10^{±3}): strongly unbalanced minimisers
+        factors = [draw(st.sampled_from([fmpq(1, 1000), fmpq(1000)])) if draw(st.booleans())
+                   else fmpq(draw(st.integers(1, 9)), draw(st.integers(1, 9))) for _ in range(L - 1)]
         first = fmpq(1)
         for c in factors:
             first /= c
@@ -459,12 +500,12 @@ def _rank_one_scale(draw: Any, kind: str, reg: Regression, L: int) -> fmpq:
 @st.composite
 def minimiser_instances(draw: Any, depth: Range, dim: Range, width: Range, draws: tuple[str, ...]) -> dict:
     """Exact data, exact layers of one of ``draws`` and a step factor (see :func:`_draw_layers`)."""
-    L = draw(st.integers(*depth))
-    data = draw(regression_data(L, dim))
+    L = draw(lin.mostly_at_least_two(*depth))
+    data = draw(regression_data(L, dim, structured=True))
     reg = regression(data)
     assume(reg.scope is None)
     widths = [reg.d] + [draw(st.integers(*width)) for _ in range(L - 1)] + [1]
-    kind = draw(st.sampled_from(draws))
+    kind = draw(lin.near_uniform(draws))
     layers = _draw_layers(draw, kind, widths, reg)
     return {**data, "draw": kind, "layers": to_jsonable(layers), "eta_factor": f"{draw(st.integers(4, 16))}/8"}
 
@@ -587,6 +628,7 @@ def minimisers(depth: Range = (1, 4), dim: Range = (1, 4), width: Range = (1, 3)
         quantities=MINIMISER_QUANTITIES,
         strategy=minimiser_instances(depth, dim, width, chosen),
         measure=measure, scope=scope,
+        features=lambda inst: {**data_features(inst, len(inst["layers"])), "draw": inst.get("draw", "given")},
         hypotheses=("Σ = XᵀX/n ≻ 0 (n ≥ d, rank d)", "w⋆ ≠ 0 (Xw⋆ ≠ 0)") + (
             ("w(W) = w⋆ exactly (global minimiser)",) if at_minimiser else ()),
         parameters={"depth": depth, "dim": dim, "width": width, "draws": chosen, "at_minimiser": at_minimiser},
@@ -767,7 +809,7 @@ def _flow_case(instance: dict, precision: Precision, init: list[np.ndarray], rea
 @st.composite
 def flow_instances(draw: Any, depth: Range, dim: Range, width: Range, scales: tuple[str, ...],
                    gains: tuple[str, ...]) -> dict:
-    L = draw(st.integers(*depth))
+    L = draw(lin.mostly_at_least_two(*depth))
     data = draw(regression_data(L, dim, entry=FLOW_ENTRIES))
     assume(regression(data).scope is None)
     widths = [len(data["X"][0])] + [draw(st.integers(*width)) for _ in range(L - 1)] + [1]
@@ -814,6 +856,10 @@ def _flow_scope(instance: dict, precision: Precision) -> str | None:
     return _conditioning_reason(reg)
 
 
+def _flow_features(instance: dict) -> dict[str, Any]:
+    return {**data_features(instance, len(instance["widths"]) - 1), "init scale": instance["scale"]}
+
+
 @system_family(quantities=SMALL_QUANTITIES)
 def small_init_flow(depth: Range = (2, 4), dim: Range = (1, 3), width: Range = (1, 3),
                     scales: tuple[str, ...] = ("1/32", "1/16", "1/8"), gains: tuple[str, ...] = ("1",),
@@ -837,7 +883,7 @@ def small_init_flow(depth: Range = (2, 4), dim: Range = (1, 3), width: Range = (
         name=f"small_init_flow(depth={depth}, dim={dim}, width={width}, scales={scales}, gains={gains}, C_small={C_small})",
         description="gradient flow of deep linear regression from a small Gaussian initialisation, to convergence",
         quantities=SMALL_QUANTITIES, strategy=flow_instances(depth, dim, width, scales, gains),
-        measure=measure, scope=_flow_scope,
+        measure=measure, scope=_flow_scope, features=_flow_features, dynamical=True,
         hypotheses=("Σ ≻ 0", "w⋆ ≠ 0", f"κ(Σ) ≤ {MAX_CONDITION:g}", f"initialisation scale ε ∈ {scales} (ε < ε₀ unconfirmed)",
                     f"first-layer gain ∈ {gains}"),
         parameters={"depth": depth, "dim": dim, "width": width, "scales": scales, "gains": gains, "C_small": C_small,
@@ -847,7 +893,7 @@ def small_init_flow(depth: Range = (2, 4), dim: Range = (1, 3), width: Range = (
 
 @st.composite
 def residual_instances(draw: Any, depth: Range, dim: Range, s_values: tuple[str, ...]) -> dict:
-    L = draw(st.integers(*depth))
+    L = draw(lin.mostly_at_least_two(*depth))
     data = draw(regression_data(L, dim, entry=FLOW_ENTRIES))
     reg = regression(data)
     assume(reg.scope is None)
@@ -898,7 +944,8 @@ def residual_flow(depth: Range = (2, 4), dim: Range = (1, 3), s_values: tuple[st
         name=f"residual_flow(depth={depth}, dim={dim}, s_values={s_values})",
         description="gradient flow of a deep linear residual network with a fixed unit readout, to convergence",
         quantities=RESIDUAL_QUANTITIES, strategy=residual_instances(depth, dim, s_values),
-        measure=measure, scope=_residual_scope,
+        measure=measure, scope=_residual_scope, dynamical=True,
+        features=lambda inst: {**data_features(inst, inst["L"]), "s": inst["s"]},
         hypotheses=("Σ ≻ 0", "w⋆ ≠ 0", f"κ(Σ) ≤ {MAX_CONDITION:g}", "‖p‖ = 1", f"s ∈ {s_values}"),
         parameters={"depth": depth, "dim": dim, "s_values": s_values, "tol": tol},
     )
@@ -943,7 +990,7 @@ def descent(depth: Range = (2, 3), dim: Range = (1, 3), width: Range = (1, 3), s
         name=f"descent(depth={depth}, dim={dim}, width={width}, scales={scales})",
         description="gradient descent with step η on deep linear regression from a small Gaussian initialisation",
         quantities=GD_QUANTITIES, strategy=descent_instances(depth, dim, width, scales),
-        measure=measure, scope=_flow_scope,
+        measure=measure, scope=_flow_scope, features=_flow_features, dynamical=True,
         hypotheses=("Σ ≻ 0", "w⋆ ≠ 0", f"κ(Σ) ≤ {MAX_CONDITION:g}"),
         parameters={"depth": depth, "dim": dim, "width": width, "scales": scales, "tol": tol, "max_steps": max_steps},
     )
