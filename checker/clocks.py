@@ -49,7 +49,7 @@ from typing import Callable
 
 import numpy as np
 from scipy.integrate import BDF, DOP853, LSODA, RK45, Radau, solve_ivp
-from scipy.optimize import brentq
+from scipy.optimize import brentq, nnls
 
 from .losses import Loss
 from .nets import AbstractNetwork, Conv1D, MLP
@@ -652,6 +652,98 @@ def checked_flow(problem: Classifier, theta0: np.ndarray, ladder: np.ndarray, *,
     check = integrate_flow(problem, theta0, ladder, clock=clock, rtol=rtol if check_rtol is None else check_rtol,
                            method=check_method, max_seconds=max_seconds)
     return run, check
+
+
+# ---------------------------------------------------------------------------- ladders of horizons
+
+PER_DECADE = 4  # rungs per decade of log t
+ESCALATION_SECONDS = 6.0  # per integration of an escalated (longer) run
+
+
+def ladder_top(level: int) -> float:
+    """``log t`` at the top of the ladder at escalation ``level``: ``10⁶``, then ``10⁷``.  Not beyond:
+    the field is a softmax of margins ``q ≈ log t`` whose float64 rounding error is ``ε·q``, so past
+    ``10⁷`` its relative noise (``ε·log t``) reaches the integration tolerance (:func:`checked_flow`)."""
+    return 10.0 ** (6 + min(level, 1))
+
+
+def ladder_rtol(rtol: float) -> float:
+    """The integration tolerance for a profile's ``rtol``: a hundred times it, never below ``1e-8``,
+    the smallest tolerance the stiff integrators meet reliably at ``log t = 10⁶..10⁷`` in float64."""
+    return max(1e-8, 100 * rtol)
+
+
+_CHECKED: dict[tuple, tuple[Trajectory, Trajectory]] = {}
+
+
+def cached_checked_flow(problem: Classifier, theta0: np.ndarray, ladder: np.ndarray, *, rtol: float,
+                        max_seconds: float = math.inf) -> tuple[Trajectory, Trajectory]:
+    """:func:`checked_flow` in the loss clock (BDF checked by LSODA), memoised on the problem, the start,
+    the ladder and the tolerance: every statement about the same instance reuses one pair of runs."""
+    key = (repr(problem.net), problem.X.tobytes(), problem.y.tobytes(), problem.loss.name,
+           np.asarray(theta0, dtype=float).tobytes(), np.asarray(ladder, dtype=float).tobytes(), rtol)
+    if key not in _CHECKED:
+        if len(_CHECKED) >= 256:
+            _CHECKED.clear()
+        _CHECKED[key] = checked_flow(problem, theta0, ladder, rtol=rtol, max_seconds=max_seconds)
+    return _CHECKED[key]
+
+
+def kkt_residual(problem: Classifier, theta: np.ndarray, piece: Piece, K: int) -> float:
+    """Lyu–Li's (ε, δ)-approximate-KKT residual of ``min ½‖θ‖² s.t. q_n(θ) ≥ 1`` (ICLR 2020, Def. C.4
+    and Thm 4.4; THEOREMS.md LL-T4.4) without an active-set threshold: rescale ``θ̃ = θ/q_min^{1/K}``
+    (so ``q_min = 1``) and return
+
+        min_{λ ≥ 0} √(‖θ̃ − Σ_n λ_n∇q_n(θ̃)‖² + (Σ_n λ_n (q_n(θ̃) − 1))²) / ‖θ̃‖
+
+    (stationarity and complementary slackness; one NNLS), 0 exactly at KKT points.  A hard
+    threshold ``λ_n = 0`` for ``q_n > 1 + τ`` would make the residual jump whenever a point leaves
+    the active set.  Kinks use the flow's Clarke selection at ``θ``
+    (:meth:`Classifier.margin_gradients`)."""
+    q = problem.margins(theta)
+    qmin = float(q.min())
+    scaled = theta / qmin ** (1.0 / K)
+    sigma = problem.selections(theta, piece) if piece.sliding else None
+    A = np.vstack([problem.margin_gradients(scaled, piece, sigma).T, (q / qmin - 1.0)[None, :]])
+    _, residual = nnls(A, np.concatenate([scaled, [0.0]]))
+    return residual / float(np.linalg.norm(scaled))
+
+
+def rung_quantities(problem: Classifier, theta0: np.ndarray, traj: Trajectory, K: int,
+                    per_decade: int = PER_DECADE) -> dict[str, np.ndarray]:
+    """The classifier's trajectory quantities on each rung of a run (THEOREMS.md §2.0 notation):
+    ``rho = ‖θ‖``, ``qmin``, ``log_loss = log ℒ``, ``gamma_bar = q_min/ρ^K``, ``gamma_tilde =
+    ℓ^{-1}(ℒ)/ρ^K``, ``one_minus_cos = ½‖θ̂ − V̂‖²`` with ``V`` the flow's (Clarke) velocity and
+    ``one_minus_cos_autodiff`` the same with the network's autodiff gradient (§0.3-5), ``kkt``
+    (:func:`kkt_residual`), ``path_length`` of ``θ̂`` since ``θ₀``, ``dtheta_decade = ‖θ̂(H) −
+    θ̂(H/10)‖`` (``θ̂₀`` for the first decade) and ``path_decade``, the path length over that decade."""
+    names = ("rho", "qmin", "log_loss", "gamma_bar", "gamma_tilde", "one_minus_cos", "one_minus_cos_autodiff", "kkt")
+    out: dict[str, list[float]] = {k: [] for k in names}
+    units = []
+    for theta, sliding in zip(traj.thetas, traj.sliding):
+        rho = float(np.linalg.norm(theta))
+        piece = problem.piece_at(theta, sliding)
+        log_total, V = problem.piece_velocity(theta, piece)
+        qmin = float(problem.margins(theta).min())
+        unit = theta / rho
+        units.append(unit)
+        G = -problem.normalised_gradient(theta)
+        out["rho"].append(rho)
+        out["qmin"].append(qmin)
+        out["log_loss"].append(log_total)
+        out["gamma_bar"].append(qmin / rho ** K)
+        out["gamma_tilde"].append(problem.loss.inverse(log_total) / rho ** K)
+        out["one_minus_cos"].append(0.5 * float(np.sum((unit - V / np.linalg.norm(V)) ** 2)))
+        out["one_minus_cos_autodiff"].append(0.5 * float(np.sum((unit - G / np.linalg.norm(G)) ** 2)))
+        out["kkt"].append(kkt_residual(problem, theta, piece, K))
+    seq = {k: np.array(v) for k, v in out.items()}
+    start = np.asarray(theta0, dtype=float) / float(np.linalg.norm(theta0))
+    earlier = [units[k - per_decade] if k >= per_decade else start for k in range(len(units))]
+    path = np.asarray(traj.path, dtype=float)
+    seq["path_length"] = path
+    seq["dtheta_decade"] = np.array([float(np.linalg.norm(u - e)) for u, e in zip(units, earlier)])
+    seq["path_decade"] = np.array([path[k] - (path[k - per_decade] if k >= per_decade else 0.0) for k in range(len(path))])
+    return seq
 
 
 # ---------------------------------------------------------------------------- baselines and GD

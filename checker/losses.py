@@ -4,13 +4,17 @@ Classification losses are functions of the margins ``q_n = y_n f(x_n)``: ``ℓ(q
 ``ℓ(q) = log(1 + e^{-q})``; ``g = -ℓ'``.  The total ``ℒ = Σ_n ℓ(q_n)`` (a sum, THEOREMS.md §2.0)
 underflows float64 long before training ends, so it is only ever handled as
 ``log ℒ = logsumexp_n log ℓ(q_n)``.  ``cotangent(F, y)`` is ``∂ℒ/∂F``, the seed of back-propagation.
+The same functions in arb balls (``ball_ell``, ``ball_g``, ``ball_inverse``, ``ball_ell0``) serve
+certified margins computed from exact data.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+import math
 from typing import Any
 
 import numpy as np
+from flint import arb
 from scipy.special import expit, logsumexp
 
 
@@ -52,10 +56,31 @@ class Loss:
         return np.exp(-q) if self.name == "exp" else expit(-q)
 
     def inverse(self, log_value: float) -> float:
-        """``ℓ^{-1}(ℒ)`` from ``log ℒ``: ``-log ℒ`` (exp) or ``-log(e^{ℒ} - 1)`` (logistic)."""
+        """``ℓ^{-1}(ℒ)`` from ``log ℒ``: ``-log ℒ`` (exp) or ``-log(e^{ℒ} - 1)`` (logistic), the latter
+        as ``-log ℒ - log(expm1(ℒ)/ℒ)`` so that it stays finite when ``ℒ`` underflows
+        (``expm1(ℒ)/ℒ = 1 + ℒ/2 + …``)."""
         if self.name == "exp":
             return -log_value
-        return -float(np.log(np.expm1(np.exp(log_value))))
+        value = math.exp(log_value)
+        return -log_value - (math.log(math.expm1(value) / value) if value > 0 else 0.0)
+
+    def ball_ell(self, q: Any) -> arb:
+        """``ℓ(q)`` in arb balls."""
+        q = arb(q)
+        return (-q).exp() if self.name == "exp" else (-q).exp().log1p()
+
+    def ball_g(self, q: Any) -> arb:
+        """``g(q) = -ℓ'(q)`` in arb balls."""
+        q = arb(q)
+        return (-q).exp() if self.name == "exp" else 1 / (1 + q.exp())
+
+    def ball_inverse(self, value: arb) -> arb:
+        """``ℓ^{-1}(v)`` in arb balls: ``-log v`` or ``-log(e^v - 1)``."""
+        return -value.log() if self.name == "exp" else -value.expm1().log()
+
+    def ball_ell0(self) -> arb:
+        """``ℓ(0)`` in arb balls: 1 or ``log 2``."""
+        return arb(1) if self.name == "exp" else arb(2).log()
 
     def cotangent(self, F: Any, y: Any) -> Any:
         """``∂ℒ/∂F`` for outputs ``F`` (``m × 1``) and targets ``y`` (``m × 1``).

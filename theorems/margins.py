@@ -40,11 +40,13 @@ from typing import Any
 import numpy as np
 from flint import arb, fmpq, fmpq_mat
 from hypothesis import strategies as st
-from scipy.optimize import minimize, nnls
+from scipy.optimize import minimize
 
 from checker import Enclosure, MeasurementError, Precision, System, system_family, theorem
 from checker.arith import rational, rational_array, rational_str, working_precision
-from checker.clocks import Classifier, FlowError, Piece, Trajectory, checked_flow, homogeneity_degree, horizon_ladder
+from checker.clocks import (ESCALATION_SECONDS, Classifier, FlowError, Trajectory, cached_checked_flow, checked_flow,
+                            homogeneity_degree, horizon_ladder, kkt_residual, ladder_rtol, ladder_top, rung_quantities)
+from checker.limits import Ladder as LimitLadder
 from checker.losses import Loss, loss
 from checker.nets import AbstractNetwork, Conv1D, MLP, activation
 from checker.strategies import positive_rationals, rationals, vectors
@@ -137,28 +139,6 @@ class Exact:
         return Classifier(self.net, self.X.astype(float), self.y.astype(float), self.loss)
 
 
-def ell(q: Any, lossname: str) -> arb:
-    """``ℓ(q)`` in balls."""
-    q = arb(q)
-    return (-q).exp() if lossname == "exp" else (-q).exp().log1p()
-
-
-def g(q: Any, lossname: str) -> arb:
-    """``g(q) = -ℓ'(q)`` in balls."""
-    q = arb(q)
-    return (-q).exp() if lossname == "exp" else 1 / (1 + q.exp())
-
-
-def ell_inverse(value: arb, lossname: str) -> arb:
-    """``ℓ^{-1}``: ``-log v`` (exp) or ``-log(e^v - 1)`` (logistic)."""
-    return -value.log() if lossname == "exp" else -value.expm1().log()
-
-
-def ell0(lossname: str) -> arb:
-    """``ℓ(0)``: 1 or ``log 2``."""
-    return arb(1) if lossname == "exp" else arb(2).log()
-
-
 def gap_bits(q: Any) -> int:
     """Extra working bits for (M)-type differences: their relative size is about ``Δ·e^{-Δ}``,
     ``Δ`` the gap between the two smallest margins, so ``Δ/log 2`` bits cancel out (and an
@@ -169,9 +149,10 @@ def gap_bits(q: Any) -> int:
 
 def loss_scope(q: np.ndarray, lossname: str, bits: int) -> str | None:
     """None when ``ℒ_sum = Σ ℓ(q_n) < ℓ(0)`` is certified (THEOREMS.md §2.0), else the reason."""
+    lossfn = loss(lossname)
     with working_precision(bits):
-        total = sum((ell(x, lossname) for x in q), arb(0))
-        if total < ell0(lossname):
+        total = sum((lossfn.ball_ell(x) for x in q), arb(0))
+        if total < lossfn.ball_ell0():
             return None
         return (f"ℒ_sum = {total.mid().str(5, radius=False)} is not certified below ℓ(0) "
                 f"(THEOREMS.md §2.0 (A4); §2 (i))")
@@ -305,9 +286,10 @@ def _relative_step(inst: dict, ratio: Fraction) -> str:
     problem = Exact.of(inst).floats()
     theta = np.array([float(Fraction(c)) for c in inst["theta"]])
     log_total, G, _ = problem.log_loss_and_normalised_gradient(theta)  # ∇ℒ = ℒ·G, in logs
-    if not np.any(G):
+    rho, gnorm = float(np.linalg.norm(theta)), float(np.linalg.norm(G))
+    if rho == 0 or gnorm == 0:  # θ = 0 (out of scope) or a critical point: no scale to be relative to
         return "1"
-    log_eta = math.log(float(ratio) * float(np.linalg.norm(theta))) - log_total - math.log(float(np.linalg.norm(G)))
+    log_eta = math.log(float(ratio) * rho) - log_total - math.log(gnorm)
     eta = Fraction(math.exp(min(log_eta, 700.0))).limit_denominator(10 ** 6)
     return rational_str(eta or Fraction(1, 10 ** 6))
 
@@ -350,17 +332,17 @@ def margin_vectors(convention: str = "sum", losses: tuple[str, ...] = LOSSES) ->
         return loss_scope(rational_array(inst["q"]), inst["loss"], precision.bits)
 
     def measure(inst: dict, precision: Precision, names: frozenset[str]) -> dict[str, Enclosure]:
-        q, name = list(rational_array(inst["q"])), inst["loss"]
+        q, lossfn = list(rational_array(inst["q"])), loss(inst["loss"])
         bits = precision.bits + gap_bits(q)
         with working_precision(bits):
-            total = sum((ell(x, name) for x in q), arb(0))
-            lhs = sum((g(x, name) * x for x in q), arb(0))
+            total = sum((lossfn.ball_ell(x) for x in q), arb(0))
+            lhs = sum((lossfn.ball_g(x) * x for x in q), arb(0))
             if convention == "mean":
                 total_conv, lhs = total / len(q), lhs / len(q)
             else:
                 total_conv = total
-            z = ell_inverse(total_conv, name)
-            rhs = g(z, name) * z
+            z = lossfn.ball_inverse(total_conv)
+            rhs = lossfn.ball_g(z) * z
         note = f"arb balls at {bits} bits from exact margins"
         return {"sum_gq": Enclosure.ball(lhs, note), "gz_z": Enclosure.ball(rhs, note),
                 "z": Enclosure.ball(z, note), "loss_sum": Enclosure.ball(total, note)}
@@ -391,9 +373,9 @@ def _smoothed_margin(ex: Exact, theta: np.ndarray, bits: int) -> arb:
     """``γ̃(θ) = ℓ^{-1}(ℒ(θ))/ρ^K`` in balls (``θ`` exact or balls)."""
     with working_precision(bits):
         q = ex.margins(theta)
-        total = sum((ell(x, ex.loss.name) for x in q), arb(0))
+        total = sum((ex.loss.ball_ell(x) for x in q), arb(0))
         rho2 = sum((arb(c) * c for c in theta), arb(0))
-        return ell_inverse(total, ex.loss.name) / rho2 ** (arb(ex.K) / 2)
+        return ex.loss.ball_inverse(total) / rho2 ** (arb(ex.K) / 2)
 
 
 def _neuron_identity(ex: Exact, factor: int) -> fmpq:
@@ -432,20 +414,20 @@ def network_points(archs: tuple[str, ...] = ARCHS, losses: tuple[str, ...] = LOS
             out["neuron_identity"] = Enclosure.exact(_neuron_identity(ex, identity_factor))
         with working_precision(bits):
             q = ex.margins()
-            name = ex.loss.name
-            G = np.array([[-int(ex.y[n, 0]) * g(q[n], name)] for n in range(len(q))], dtype=object)
+            lossfn = ex.loss
+            G = np.array([[-int(ex.y[n, 0]) * lossfn.ball_g(q[n])] for n in range(len(q))], dtype=object)
             grad = ex.net.flatten(ex.net.backward(ex.params(), ex.X, G))
-            total = sum((ell(x, name) for x in q), arb(0))
-            z = ell_inverse(total, name)
+            total = sum((lossfn.ball_ell(x) for x in q), arb(0))
+            z = lossfn.ball_inverse(total)
             rho2 = sum((arb(c) * c for c in ex.theta), arb(0))
             rho = rho2.sqrt()
             grad2 = sum((c * c for c in grad), arb(0))
             v = -sum((c * t for c, t in zip(grad, ex.theta)), arb(0)) / rho  # ⟨θ̂, −∇ℒ⟩
             u2 = grad2 - v * v  # ‖(I − θ̂θ̂ᵀ)∇ℒ‖²
-            out["dlog_gamma_tilde"] = Enclosure.ball(grad2 / (g(z, name) * z) - ex.K * v / rho, note)
+            out["dlog_gamma_tilde"] = Enclosure.ball(grad2 / (lossfn.ball_g(z) * z) - ex.K * v / rho, note)
             out["dlog_rho"] = Enclosure.ball(v / rho, note)
             out["dtheta_hat"] = Enclosure.ball(u2.nonnegative_part().sqrt() / rho, note)
-            out["lemma_gap"] = Enclosure.ball(grad2 / (g(z, name) * z) - ex.K * v / rho - ex.K * u2 / (v * rho), note)
+            out["lemma_gap"] = Enclosure.ball(grad2 / (lossfn.ball_g(z) * z) - ex.K * v / rho - ex.K * u2 / (v * rho), note)
             out["gamma_tilde"] = Enclosure.ball(z / rho2 ** (arb(ex.K) / 2), note)
             out["gamma_bar"] = Enclosure.ball(arb(min(q)) / rho2 ** (arb(ex.K) / 2), note)
             if "gamma_tilde_gd" in names:
@@ -567,14 +549,6 @@ def flow_rtol(precision: Precision) -> float:
     return max(1e-8, 100 * precision.rtol)
 
 
-def log_ell_inverse(log_total: float, lossname: str) -> float:
-    """``ℓ^{-1}(ℒ)`` from ``log ℒ`` in float64, without underflow."""
-    if lossname == "exp":
-        return -log_total
-    value = math.exp(log_total)
-    return -math.log(math.expm1(value)) if value > 1e-300 else -log_total - 0.5 * value
-
-
 def end_to_end(net: MLP, theta: np.ndarray) -> np.ndarray:
     """``(W_L⋯W_1)ᵀ`` of a deep linear network."""
     out = None
@@ -587,25 +561,6 @@ def _unit_sin2(a: np.ndarray, b: np.ndarray) -> float:
     """``sin²∠(a, b)`` from unit vectors, stably: ``‖â − b̂‖²(1 − ‖â − b̂‖²/4)``."""
     d2 = float(np.sum((a / np.linalg.norm(a) - b / np.linalg.norm(b)) ** 2))
     return d2 * (1 - d2 / 4)
-
-
-def kkt_residual(problem: Classifier, theta: np.ndarray, piece: Piece, K: int) -> float:
-    """THEOREMS.md LL-T4.4's residual in Lyu–Li's (ε, δ)-approximate-KKT form, without an active-set
-    threshold: rescale ``θ̃ = θ/q_min^{1/K}`` (so ``q_min = 1``) and return
-
-        min_{λ ≥ 0} √(‖θ̃ − Σ_n λ_n∇q_n(θ̃)‖² + (Σ_n λ_n (q_n(θ̃) − 1))²) / ‖θ̃‖
-
-    (stationarity and complementary slackness; one NNLS).  It is 0 exactly at KKT points of (P).
-    A hard threshold ``λ_n = 0`` for ``q_n > 1 + τ`` would make the residual jump whenever a point
-    leaves the active set, which a monotone-tail test reads as non-convergence.  Kinks use the
-    flow's Clarke selection at ``θ`` (:meth:`checker.clocks.Classifier.margin_gradients`)."""
-    q = problem.margins(theta)
-    qmin = float(q.min())
-    scaled = theta / qmin ** (1.0 / K)
-    sigma = problem.selections(theta, piece) if piece.sliding else None
-    A = np.vstack([problem.margin_gradients(scaled, piece, sigma).T, (q / qmin - 1.0)[None, :]])
-    _, residual = nnls(A, np.concatenate([scaled, [0.0]]))
-    return residual / float(np.linalg.norm(scaled))
 
 
 @dataclass(frozen=True)
@@ -640,7 +595,7 @@ def _rung_sequences(inst: dict, problem: Classifier, traj: Trajectory, K: int, s
         out["qmin"].append(float(q.min()))
         out["log_loss"].append(log_total)
         out["gamma_bar"].append(float(q.min()) / rho ** K)
-        out["gamma_tilde"].append(log_ell_inverse(log_total, inst["loss"]) / rho ** K)
+        out["gamma_tilde"].append(problem.loss.inverse(log_total) / rho ** K)
         out["one_minus_cos"].append(0.5 * float(np.sum((unit - V / np.linalg.norm(V)) ** 2)))
         G = -problem.normalised_gradient(theta)
         out["one_minus_cos_autodiff"].append(0.5 * float(np.sum((unit - G / np.linalg.norm(G)) ** 2)))
@@ -756,6 +711,81 @@ def _limit(lad: Ladder, name: str) -> Enclosure:
     return Enclosure(enc.value, enc.kind, f"{enc.note}; {lad.description}")
 
 
+TRAJECTORY_QUANTITIES = {
+    "K": "homogeneity degree of the network (exact)",
+    "logt": "log t on the rung (t counted from θ(1) = θ₀): the ladder's horizon H",
+    "rho": "ρ = ‖θ‖",
+    "qmin": "q_min = min_n y_nΦ(θ; x_n)",
+    "log_loss": "log ℒ, ℒ = Σ_n ℓ(q_n) (the sum)",
+    "gamma_bar": "normalised margin γ̄ = q_min/ρ^K",
+    "gamma_tilde": "smoothed margin γ̃ = ℓ^{-1}(ℒ)/ρ^K",
+    "one_minus_cos": "1 − cos∠(θ, velocity) = ½‖θ̂ − V̂‖² (velocity −∇ℒ, the Clarke velocity on kinks)",
+    "one_minus_cos_autodiff": "the same with the network's autodiff gradient (ReLU'(0) = 0) in place of the flow's velocity",
+    "kkt": "(ε, δ)-KKT residual of min ½‖θ‖² s.t. q_n ≥ 1 at θ/q_min^{1/K} (checker.clocks.kkt_residual)",
+    "path_length": "length of the path of θ̂ from θ₀",
+    "dtheta_decade": "‖θ̂(H) − θ̂(H/10)‖, the change of direction over the last decade of log t (θ̂₀ in the first)",
+    "path_decade": "path length of θ̂ over the last decade of log t",
+    "svm_sin2": "deep linear nets: sin²∠(u_t, u_SVM), u_t the end-to-end vector W_L⋯W_1",
+    "sum_v2": "two-layer nets: Σ_j ‖v_j‖² (first-layer weights)",
+    "sum_a2": "two-layer nets: Σ_j a_j² (output weights)",
+}
+ARCH_QUANTITIES = {"svm_sin2": ("linear",), "sum_v2": ("relu", "leaky", "sqrelu"), "sum_a2": ("relu", "leaky", "sqrelu")}
+
+
+def flow_trajectory(inst: dict, precision: Precision, names: frozenset[str]) -> LimitLadder:
+    """The instance's gradient flow on the geometric ladder ``log t = 10·10^{k/4}`` up to
+    :func:`checker.clocks.ladder_top` (``10⁶``, ``10⁷`` from escalation level 1), every quantity of
+    :data:`TRAJECTORY_QUANTITIES` on every rung as an estimate whose radius is the difference
+    between the BDF run and its LSODA check plus float64 rounding (``8ε(1 + |x|)``).  The pair of
+    runs is shared by every statement on the instance (:func:`checker.clocks.cached_checked_flow`).
+    An escalated run that fails or takes more than ``ESCALATION_SECONDS`` returns the first level's
+    ladder, on which the limit stays undecided."""
+    for name in names:
+        if name in ARCH_QUANTITIES and inst["arch"] not in ARCH_QUANTITIES[name]:
+            raise MeasurementError(f"{name} is defined for {'/'.join(ARCH_QUANTITIES[name])} networks only")
+    ex = Exact.of(inst)
+    problem = ex.floats()
+    theta0 = np.array([float(c) for c in ex.theta])
+    rungs = horizon_ladder(ladder_top(precision.level), PER_DECADE)
+    try:
+        run, check = cached_checked_flow(problem, theta0, rungs, rtol=ladder_rtol(precision.rtol),
+                                         max_seconds=ESCALATION_SECONDS if precision.level else math.inf)
+    except FlowError as exc:
+        if precision.level > 0:
+            return flow_trajectory(inst, Precision(precision.bits, precision.rtol, 0), names)
+        raise MeasurementError(f"gradient flow integration failed: {exc}") from None
+    svm = hard_margin_svm(ex.X, ex.y.reshape(-1)) if inst["arch"] == "linear" else None
+
+    def sequences(traj: Trajectory) -> dict[str, np.ndarray]:
+        seq = rung_quantities(problem, theta0, traj, ex.K)
+        if svm is not None:
+            seq["svm_sin2"] = np.array([_unit_sin2(end_to_end(problem.net, t), svm.direction()) for t in traj.thetas])
+        if inst["arch"] in ARCH_QUANTITIES["sum_v2"]:
+            layers = [problem.net.unflatten(t) for t in traj.thetas]
+            seq["sum_v2"] = np.array([float(np.sum(V ** 2)) for V, _ in layers])
+            seq["sum_a2"] = np.array([float(np.sum(a ** 2)) for _, a in layers])
+        return seq
+
+    a, b = sequences(run), sequences(check)
+    note = (f"{run.describe()}; radius = difference to {check.method} at rtol {check.rtol:g} plus rounding"
+            + (f"; u_SVM {svm.note}" if svm else ""))
+    values: dict[str, tuple[Enclosure, ...]] = {
+        "K": tuple(Enclosure.exact(ex.K) for _ in rungs),
+        "logt": tuple(Enclosure.estimate(h, 8 * EPS * h, "the rung") for h in rungs),
+    }
+    for name in a:
+        err = np.abs(a[name] - b[name]) + 8 * EPS * (1 + np.abs(a[name]))
+        values[name] = tuple(Enclosure.estimate(x, e, note) for x, e in zip(a[name], err))
+    return LimitLadder(tuple(float(h) for h in rungs), values, "log t", note)
+
+
+def flow_features(inst: dict) -> dict[str, Any]:
+    """The instance mix: architecture, loss, homogeneity degree, depth, width, dimension, points."""
+    return {"architecture": inst["arch"], "loss": inst["loss"], "K": degree(inst),
+            "depth": inst.get("depth", 2), "width": inst.get("width", inst.get("kernel")),
+            "d": len(inst["X"][0]), "n": len(inst["X"])}
+
+
 FLOW_STRATEGY = classification_instances(ARCHS, LOSSES)
 
 
@@ -797,7 +827,9 @@ def margin_flows(archs: tuple[str, ...] = ARCHS, requirement: str = "") -> Syste
     return System(f"margin_flows({'+'.join(archs)})",
                   "gradient-flow trajectories to log t = 1e6 in a reparametrised clock, BDF checked by LSODA",
                   FLOW_QUANTITIES, FLOW_STRATEGY, measure, scope,
-                  hypotheses + ((requirement,) if requirement else ()), {"archs": archs})
+                  hypotheses + ((requirement,) if requirement else ()), {"archs": archs},
+                  trajectory=flow_trajectory, trajectory_quantities=TRAJECTORY_QUANTITIES,
+                  features=flow_features, dynamical=True)
 
 
 # ------------------------------------------------------------------------------ closed-form limits (mutations)
