@@ -1,42 +1,91 @@
 """``python -m checker list | systems | check | report`` (the command-line contract of DESIGN.md).
 
-Exit status: 0 when nothing is refuted or in error, 1 when something is refuted (or in error),
-2 for bad usage or input (unknown id, malformed conjecture file, damaged replay blob).
+Exit status, the same for ``check`` and ``report``: 0 when every verdict is the expected one (a
+theorem proved, certified or passed; a claim stated with ``expect="fails"`` refuted), 1 when some
+verdict is not, 2 for bad usage or input (unknown id, malformed conjecture file, duplicate id,
+damaged or foreign replay blob, a journal from another run); the targets that could be used still
+run.  130 when interrupted (``report`` keeps every finished statement: ``report --resume``).
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import json
 import sys
-from concurrent.futures import Executor, ProcessPoolExecutor
-from typing import Sequence
+from concurrent.futures import Executor
+from typing import Iterator, Sequence
 
-from . import registry
-from .search import StatementResult, decode_instance, replay, run_statement
+from hypothesis import Phase, find, settings
+
+from . import registry, runner
+from .profiles import PROFILES, Profile, profile as get_profile
+from .search import StatementResult, decode_instance, replay
+from .statements import Statement
 from .systems import families
-from .profiles import PROFILES, profile as get_profile
 from .verdicts import Verdict
+
+TARGETS_HELP = ("an id, a glob of ids ('DHL-*'), a conjecture file (all its conjectures) or FILE::PATTERN "
+                "(the conjectures of FILE whose ids match the glob PATTERN)")
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m checker", description=__doc__.splitlines()[0])
+    doc = __doc__.split("\n\n")
+    p = argparse.ArgumentParser(prog="python -m checker", description=doc[0],
+                                epilog=doc[1].replace("\n", " "))
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="every registered theorem and conjecture")
     sub.add_parser("systems", help="every system family with its parameters and quantity symbols")
-    c = sub.add_parser("check", help="check statements by id, glob of ids, or conjecture file")
+    c = sub.add_parser("check", help="check statements by id, glob of ids, or conjecture file",
+                       epilog=p.epilog, description="Check statements; TARGET is " + TARGETS_HELP + ".")
     c.add_argument("targets", nargs="+", metavar="TARGET")
-    c.add_argument("--profile", default="default", choices=sorted(PROFILES))
-    c.add_argument("--seed", type=int, default=0)
     c.add_argument("--json", action="store_true", help="one JSON array on stdout")
-    c.add_argument("--replay", metavar="ID:BLOB", help="replay one stored instance")
-    c.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
-    r = sub.add_parser("report", help="run every registered statement and write markdown reports")
-    r.add_argument("--profile", default="default", choices=sorted(PROFILES))
-    r.add_argument("--seed", type=int, default=0)
+    c.add_argument("--replay", metavar="ID:BLOB", action="append", default=[],
+                   help="replay one stored instance of ID (among the targets) instead of searching it; "
+                        "the other targets are checked as usual (repeatable)")
+    r = sub.add_parser("report", help="run every registered statement and write markdown reports",
+                       epilog=p.epilog, description="Run statements (default: all) and write the report.")
+    r.add_argument("targets", nargs="*", metavar="TARGET", help="restrict to these: " + TARGETS_HELP)
     r.add_argument("--out", default="reports")
-    r.add_argument("--jobs", type=int, default=1)
-    r.add_argument("targets", nargs="*", metavar="TARGET", help="restrict to these ids or globs")
+    r.add_argument("--resume", action="store_true",
+                   help="finish an interrupted report: keep the statements its journal holds, run the rest")
+    r.add_argument("--reuse", action="store_true",
+                   help="reuse the rows of OUT/results.json whose fingerprint (statement, system, profile) "
+                        "and seed are unchanged")
+    for q in (c, r):
+        q.add_argument("--profile", default="default", choices=sorted(PROFILES))
+        q.add_argument("--seed", type=int, default=0)
+        q.add_argument("--jobs", type=int, default=1, help="local worker processes (default 1)")
+        q.add_argument("--executor", choices=("local", "dask"), default="local",
+                       help="where jobs run: local processes (--jobs) or a Dask cluster (pip install '.[dask]')")
+        q.add_argument("--scheduler", metavar="ADDRESS",
+                       help="Dask scheduler address (default: start a local cluster of --jobs workers)")
+        q.add_argument("--instance-seconds", type=float, metavar="S",
+                       help="time limit of one measurement (overrides the profile's)")
+        q.add_argument("--statement-seconds", type=float, metavar="S",
+                       help="search budget of one statement (overrides the profile's; a cut search is inconclusive)")
     return p
+
+
+def profile_of(args: argparse.Namespace) -> Profile:
+    """The named profile with the command line's time limits applied."""
+    prof = get_profile(args.profile)
+    limits = {k: getattr(args, k) for k in ("instance_seconds", "statement_seconds") if getattr(args, k) is not None}
+    return dataclasses.replace(prof, **limits)
+
+
+@contextlib.contextmanager
+def executor_of(args: argparse.Namespace) -> Iterator[Executor | None]:
+    """The executor named on the command line (None: the runner's own local pool or this process)."""
+    if args.executor == "dask":
+        from .dask_executor import dask_executor
+
+        with dask_executor(args.scheduler, args.jobs) as ex:
+            yield ex
+    else:
+        if args.scheduler:
+            raise ValueError("--scheduler needs --executor dask")
+        yield None
 
 
 def _report_errors(errors: list[str]) -> int:
@@ -63,54 +112,19 @@ def _cmd_systems() -> int:
     return _report_errors(errors)
 
 
-def _check_one(job: tuple[str, list[str], str, int]) -> dict:
-    sid, paths, profile_name, seed = job
-    for path in paths:
-        registry.load_file(path)
-    stmt = registry.statements()[sid]
-    return run_statement(stmt, get_profile(profile_name), seed).to_json()
-
-
-def run_many(stmts: list, paths: list[str], profile_name: str, seed: int, jobs: int,
-             progress: bool = False, executor: Executor | None = None) -> list[StatementResult]:
-    """Check statements, in worker processes when ``jobs > 1`` or on any ``concurrent.futures``
-    ``Executor`` (e.g. a Dask distributed client's): a unit of work is (statement id, conjecture
-    files to load, profile, seed) and comes back as the result's JSON, so workers look statements
-    up by id and nothing unpicklable crosses the boundary."""
-    work = [(s.id, paths, profile_name, seed) for s in stmts]
-    out: list[StatementResult] = []
-    if executor is not None or jobs > 1:
-        pool = executor or ProcessPoolExecutor(max_workers=jobs)
-        try:
-            for k, data in enumerate(pool.map(_check_one, work), 1):
-                out.append(StatementResult.from_json(data))
-                if progress:
-                    _progress(k, len(work), out[-1])
-        finally:
-            if executor is None:
-                pool.shutdown()
-    else:
-        for k, (s, job) in enumerate(zip(stmts, work), 1):
-            out.append(run_statement(s, get_profile(profile_name), seed))
-            if progress:
-                _progress(k, len(work), out[-1])
-    return out
-
-
-def _progress(k: int, n: int, res: StatementResult) -> None:
-    bar = "━" * (20 * k // n) + " " * (20 - 20 * k // n)
-    print(f"\r{bar} {k}/{n}  {res.id}: {res.verdict} ({res.seconds:.1f}s)" + " " * 10, file=sys.stderr,
-          end="\n" if k == n or not sys.stderr.isatty() else "", flush=True)
-
-
-def _print_table(results: list[StatementResult]) -> None:
+def print_table(results: list[StatementResult]) -> None:
+    """The human table of ``check``: one line per statement, then its message, warnings and replay."""
     for r in results:
         line = f"{r.id:28} {r.verdict.value.upper():12} {r.in_scope}/{r.instances} in scope"
         if r.worst_margin is not None:
             line += f"; worst margin {r.worst_margin:.3g} ± {r.error_bound:.1g}"
         if r.shrinks:
             line += f" ({r.shrinks} shrinks)"
+        if not r.as_expected:
+            line += f"  (expected the claim to {'be refuted' if r.expect == 'fails' else 'hold'})"
         print(line)
+        for w in getattr(r, "warnings", None) or []:
+            print(f"{'':28} warning: {w}")
         if r.message and r.verdict is not Verdict.PROVED and r.verdict is not Verdict.CERTIFIED:
             print(f"{'':28} {r.message[:400]}")
         if r.counterexample is not None:
@@ -118,28 +132,60 @@ def _print_table(results: list[StatementResult]) -> None:
             print(f"{'':28} replay: {r.reproduce}")
 
 
-def _exit_status(results: list[StatementResult]) -> int:
-    return 1 if any(r.verdict in (Verdict.REFUTED, Verdict.ERROR) for r in results) else 0
+def _foreign_blob(stmt: Statement, instance: dict) -> str | None:
+    """Why ``instance`` cannot be one of ``stmt``'s system (its keys differ from a drawn instance's), or None."""
+    sample = find(stmt.system.strategy, lambda _: True,
+                  settings=settings(database=None, max_examples=1, phases=[Phase.generate]))
+    if isinstance(sample, dict) and isinstance(instance, dict) and set(sample) != set(instance):
+        return (f"--replay {stmt.id}:…: the blob holds an instance with keys {', '.join(sorted(instance))}, "
+                f"but system {stmt.system.name} draws instances with keys {', '.join(sorted(sample))}: the blob "
+                f"was made for another statement; copy the replay command of {stmt.id}'s own row")
+    return None
+
+
+def _replays(specs: list[str], stmts: list[Statement], prof: Profile) -> tuple[dict[str, StatementResult], list[str]]:
+    """Replay ``ID:BLOB`` specs against the selected statements: results by id, and usage errors."""
+    by_id = {s.id: s for s in stmts}
+    out: dict[str, StatementResult] = {}
+    errors: list[str] = []
+    for spec in specs:
+        sid, _, blob = spec.partition(":")
+        if sid not in by_id or not blob:
+            errors.append(f"--replay {spec[:40]}…: expected ID:BLOB with ID among the targets "
+                          f"({', '.join(by_id) or 'none could be loaded'})")
+            continue
+        try:
+            instance = decode_instance(blob)
+        except ValueError as exc:
+            errors.append(f"--replay {sid}: {exc}")
+            continue
+        res = replay(by_id[sid], instance, prof)
+        foreign = _foreign_blob(by_id[sid], instance) if res.verdict is Verdict.ERROR else None
+        if foreign:
+            errors.append(foreign)
+        else:
+            out[sid] = res
+    return out, errors
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    paths = [t for t in args.targets if t.endswith(".py")]
+    prof = profile_of(args)
     stmts, errors = registry.select(args.targets)
-    if args.replay:
-        sid, _, blob = args.replay.partition(":")
-        match = [s for s in stmts if s.id == sid]
-        if not match or not blob:
-            raise LookupError(f"--replay {args.replay[:40]}…: expected ID:BLOB with ID among the targets")
-        results = [replay(match[0], decode_instance(blob), get_profile(args.profile))]
-    else:
-        results = run_many(stmts, paths, args.profile, args.seed, args.jobs, progress=not args.json)
+    replayed, replay_errors = _replays(args.replay, stmts, prof)
+    errors += replay_errors
+    named = {spec.partition(":")[0] for spec in args.replay}
+    search = [s for s in stmts if s.id not in named]
+    with executor_of(args) as ex:
+        found = runner.run(search, prof, args.seed, jobs=args.jobs, executor=ex, progress=not args.json)
+    by_id = {r.id: r for r in [*found, *replayed.values()]}
+    results = [by_id[s.id] for s in stmts if s.id in by_id]
     if args.json:
         failed = [{"id": None, "verdict": "error", "message": e} for e in errors]
         json.dump([r.to_json() for r in results] + failed, sys.stdout, indent=1, default=str)
         print()
     else:
-        _print_table(results)
-    return _report_errors(errors) or _exit_status(results)
+        print_table(results)
+    return _report_errors(errors) or (1 if runner.unexpected(results) else 0)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -153,7 +199,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_check(args)
         from .report import write_reports
 
-        return write_reports(args.targets or ["*"], get_profile(args.profile), args.seed, args.out, args.jobs)
-    except (registry.LoadError, LookupError, ValueError) as exc:
+        with executor_of(args) as ex:
+            return write_reports(args.targets or ["*"], profile_of(args), args.seed, args.out, jobs=args.jobs,
+                                 executor=ex, resume=args.resume, reuse=args.reuse)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except (registry.LoadError, LookupError, ValueError, ImportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -19,14 +19,34 @@ from .statements import Statement
 _STATEMENTS: dict[str, Statement] = {}
 _LOADED_BUILTINS = False
 _BUILTIN_ERRORS: list[str] = []
+_FILES: dict[Path, list[str]] = {}  # conjecture file (resolved) -> the ids it defined
+_LOADING: list[tuple[Path, dict[str, int]]] = []  # the file being imported, and its ids -> line
 
 
 class LoadError(RuntimeError):
     """A theorem module or conjecture file could not be loaded; the message names it and why."""
 
 
+def _line_in(path: Path) -> int | None:
+    """The line of ``path`` that is executing now (the innermost frame in that file)."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if Path(frame.f_code.co_filename).resolve() == path:
+            return frame.f_lineno
+        frame = frame.f_back
+    return None
+
+
 def register(stmt: Statement) -> Statement:
-    """Add ``stmt``; a different statement under an id already taken is an error."""
+    """Add ``stmt``; a different statement under an id already taken is an error, and so is the
+    same id twice in one conjecture file (the message names both lines)."""
+    if _LOADING:
+        path, ids = _LOADING[-1]
+        line = _line_in(path)
+        if stmt.id in ids:
+            raise LoadError(f"duplicate statement id {stmt.id!r} (first defined at line {ids[stmt.id]}): "
+                            f"give each conjecture its own id")
+        ids[stmt.id] = line or 0
     old = _STATEMENTS.get(stmt.id)
     if old is not None and old.origin != stmt.origin:
         raise LoadError(f"statement id {stmt.id!r} from {stmt.origin} is already defined in {old.origin}")
@@ -58,31 +78,38 @@ def builtin_errors() -> list[str]:
 
 
 def load_file(path: str | Path) -> list[Statement]:
-    """Import a conjecture file and return the statements it defined."""
+    """Import a conjecture file (once per process) and return the statements it defined.
+
+    Any exception while importing it (a malformed conjecture, a duplicate id, a float constant)
+    is a :class:`LoadError` naming the file and the line of the file where it happened."""
     path = Path(path)
     if not path.is_file():
         raise LoadError(f"{path}: no such conjecture file")
-    before = set(_STATEMENTS)
-    name = "checker_conjectures_" + "_".join(path.resolve().with_suffix("").parts[-3:]).replace("-", "_").replace(".", "_")
-    if name in sys.modules:
-        return [s for s in _STATEMENTS.values() if s.origin == str(path)]
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise LoadError(f"{path}: not an importable Python file")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    try:
-        spec.loader.exec_module(module)
-    except Exception as exc:  # noqa: BLE001
-        sys.modules.pop(name, None)
-        tb = traceback.extract_tb(exc.__traceback__)
-        line = next((f.lineno for f in reversed(tb) if Path(f.filename).resolve() == path.resolve()), None)
-        where = f"{path}:{line}" if line else str(path)
-        raise LoadError(f"{where}: {type(exc).__name__}: {exc}") from None
-    new = [s for s in _STATEMENTS.values() if s.id not in before or s.origin == str(path)]
-    if not new:
+    key = path.resolve()
+    if key not in _FILES:
+        name = "checker_conjectures_" + "_".join(key.with_suffix("").parts[-3:]).replace("-", "_").replace(".", "_")
+        spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None or spec.loader is None:
+            raise LoadError(f"{path}: not an importable Python file")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        _LOADING.append((key, {}))
+        try:
+            spec.loader.exec_module(module)
+        except Exception as exc:  # noqa: BLE001
+            sys.modules.pop(name, None)
+            for sid in _LOADING[-1][1]:
+                _STATEMENTS.pop(sid, None)
+            tb = traceback.extract_tb(exc.__traceback__)
+            line = next((f.lineno for f in reversed(tb) if Path(f.filename).resolve() == key), None)
+            where = f"{path}:{line}" if line else str(path)
+            raise LoadError(f"{where}: {type(exc).__name__}: {exc}") from None
+        finally:
+            ids = _LOADING.pop()[1]
+        _FILES[key] = list(ids)
+    if not _FILES[key]:
         raise LoadError(f"{path}: defines no conjecture (call checker.conjecture(...) at module level)")
-    return new
+    return [_STATEMENTS[i] for i in _FILES[key]]
 
 
 def statements() -> dict[str, Statement]:
@@ -92,20 +119,27 @@ def statements() -> dict[str, Statement]:
 
 
 def select(targets: list[str]) -> tuple[list[Statement], list[str]]:
-    """Statements named by ids, globs of ids, or paths of conjecture files, in order, without
-    repeats; and one message per target that could not be used (a file that fails to load, a
-    pattern that matches nothing, a theorem module that fails to import), so that one bad target
-    never stops the others."""
+    """Statements named by targets, in order, without repeats; and one message per target that
+    could not be used (a file that fails to load, a pattern that matches nothing, a theorem module
+    that fails to import), so that one bad target never stops the others.
+
+    A target is an id, a glob of ids (``'DHL-*'``), a conjecture file (all its statements) or
+    ``FILE::PATTERN`` (the statements of FILE whose ids match the glob PATTERN)."""
     errors = load_builtin()
     chosen: dict[str, Statement] = {}
     for target in targets:
+        path, sep, pattern = target.partition("::")
         try:
-            if target.endswith(".py") or Path(target).is_file():
-                hits = load_file(target)
+            if sep or path.endswith(".py") or Path(path).is_file():
+                hits = [s for s in load_file(path) if fnmatch.fnmatchcase(s.id, pattern or "*")]
+                if not hits:
+                    raise LookupError(f"{path} defines no statement matching {pattern!r}; it defines "
+                                      f"{', '.join(s.id for s in load_file(path))}")
             else:
                 hits = [s for i, s in sorted(_STATEMENTS.items()) if fnmatch.fnmatchcase(i, target)]
                 if not hits:
-                    raise LookupError(f"no statement matches {target!r}; `python -m checker list` shows the ids")
+                    raise LookupError(f"no statement matches {target!r}; `python -m checker list` shows the ids "
+                                      f"(a conjecture file's ids need the file: FILE::{target})")
         except (LoadError, LookupError) as exc:
             errors.append(str(exc))
             continue

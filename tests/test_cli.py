@@ -1,116 +1,170 @@
-"""The command-line contract: list, systems, check (--json, exit codes, replay), bad input, and
-conjecture files collected by pytest."""
+"""The command-line contract: list, systems, check (--json, targets, exit codes, replay, time limits),
+bad input (each naming file, line and statement), and the runner behind it (pools, executors)."""
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
+from checker import registry, runner
+from checker.cli import main
+from checker.profiles import profile
+
 ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "my_conjectures.py"
 JSON_KEYS = {"id", "verdict", "instances", "in_scope", "worst_margin", "error_bound", "precision_bits",
              "seconds", "shrinks", "best_violation", "counterexample", "reproduce"}
+HEAD = "from checker import conjecture\nfrom theorems.balance import mlp\n"
 
 
-def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "checker", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+def cli(capsys, *args: str) -> tuple[int, str, str]:
+    """``python -m checker ARGS`` in this process: (exit status, stdout, stderr)."""
+    code = main(list(args))
+    out = capsys.readouterr()
+    return code, out.out, out.err
 
 
-def test_list_names_every_balance_theorem():
-    out = run("list").stdout
+def check_json(capsys, *args: str) -> tuple[int, list[dict], str]:
+    code, out, err = cli(capsys, "check", *args, "--json", "--profile", "quick")
+    return code, json.loads(out), err
+
+
+def test_list_names_every_balance_theorem(capsys):
+    out = cli(capsys, "list")[1]
     for sid in ("DHL-I1", "DHL-T2.1", "DHL-C2.1", "DHL-LIN", "DHL-T2.3", "DHL-K", "DHL-GD", "DHL-MF"):
         assert sid in out
 
 
-def test_systems_document_every_quantity_symbol():
-    out = run("systems").stdout
+def test_systems_document_every_quantity_symbol(capsys):
+    out = cli(capsys, "systems")[1]
     for sym in ("in_dot", "out_dot", "d_gram_in", "d_kernel_sq", "d_toeplitz_sq", "drift_bound", "Q_end"):
         assert sym in out
 
 
-def test_check_json_contract_and_exit_status():
-    ok = run("check", "DHL-I1", "DHL-MF", "--json", "--profile", "quick")
-    assert ok.returncode == 0, ok.stderr
-    rows = json.loads(ok.stdout)
+def test_help_states_the_exit_status_of_check_and_report():
+    for cmd in ("check", "report"):
+        res = subprocess.run([sys.executable, "-m", "checker", cmd, "--help"], cwd=ROOT, capture_output=True, text=True)
+        text = " ".join(res.stdout.split())
+        assert "0 when every verdict is the expected one" in text and "1 when some verdict is not" in text
+        assert "2 for bad usage or input" in text
+
+
+def test_check_json_contract_and_exit_status(capsys):
+    code, rows, err = check_json(capsys, "DHL-I1", "DHL-MF")
+    assert code == 0, err
     assert [r["id"] for r in rows] == ["DHL-I1", "DHL-MF"] and all(JSON_KEYS <= set(r) for r in rows)
     assert {r["verdict"] for r in rows} <= {"proved", "certified", "passed"}
 
 
-def test_a_refutation_exits_1_and_its_replay_reproduces_it():
-    res = run("check", "MUT-DHL-K-k1", "--json", "--profile", "quick")
-    assert res.returncode == 1
-    row = json.loads(res.stdout)[0]
-    assert row["verdict"] == "refuted" and row["counterexample"] is not None
-    cmd = row["reproduce"].split()
+def test_an_expected_refutation_exits_0_and_its_replay_reproduces_it(capsys):
+    code, rows, _ = check_json(capsys, "MUT-DHL-K-k1")
+    assert code == 0 and rows[0]["verdict"] == "refuted" and rows[0]["counterexample"] is not None
+    cmd = rows[0]["reproduce"].split()
     assert cmd[:4] == ["python", "-m", "checker", "check"]
-    again = run(*cmd[3:], "--json")
-    assert again.returncode == 1 and json.loads(again.stdout)[0]["counterexample"] == row["counterexample"]
+    code, again, _ = check_json(capsys, *cmd[4:])
+    assert code == 0 and again[0]["counterexample"] == rows[0]["counterexample"]
 
 
-def test_unknown_ids_and_damaged_blobs_are_usage_errors():
-    res = run("check", "NO-SUCH-*")
-    assert res.returncode == 2 and "no statement matches 'NO-SUCH-*'" in res.stderr
-    res = run("check", "DHL-K", "--replay", "DHL-K:not-a-blob")
-    assert res.returncode == 2 and "cannot decode the replay blob" in res.stderr
+def test_an_unexpected_refutation_exits_1(capsys, tmp_path):
+    f = tmp_path / "wrong.py"
+    f.write_text(HEAD + "conjecture('wrong-k', system=mlp(activations=('relu2',)), conclusion='in_dot == out_dot')\n")
+    code, rows, _ = check_json(capsys, str(f))
+    assert code == 1 and rows[0]["verdict"] == "refuted"
 
 
-@pytest.mark.parametrize("body,message", [
-    ("from checker import conjecture\nfrom theorems.balance import mlp\n"
-     "conjecture('c1', system=mlp(), conclusion='in_dot == nonsense')\n", "unknown quantity 'nonsense'"),
-    ("from checker import conjecture\nconjecture('c1', system=None, conclusion='a >= b'\n", "SyntaxError"),
-    ("x = 1\n", "defines no conjecture"),
-    ("from theorems.balance import mlp\nmlp(activations=('gelu',))\n", "unknown activation 'gelu'"),
+def test_file_targets_select_ids_by_glob(capsys):
+    code, rows, _ = check_json(capsys, f"{EXAMPLE}::gd-balance-step-bound")
+    assert code == 0 and [r["id"] for r in rows] == ["gd-balance-step-bound"]
+    code, rows, _ = check_json(capsys, f"{EXAMPLE}::*relu*")
+    assert [r["id"] for r in rows] == ["deep-relu-balance"]
+    code, rows, err = check_json(capsys, f"{EXAMPLE}::nothing-*", "DHL-MF")
+    assert code == 2 and "defines no statement matching 'nothing-*'" in err and "tanh-balance" in err
+    assert [r["id"] for r in rows if r["id"]] == ["DHL-MF"]
+
+
+def test_unknown_ids_damaged_and_foreign_blobs_are_usage_errors(capsys):
+    code, _, err = cli(capsys, "check", "NO-SUCH-*")
+    assert code == 2 and "no statement matches 'NO-SUCH-*'" in err
+    code, _, err = cli(capsys, "check", "DHL-K", "--replay", "DHL-K:not-a-blob")
+    assert code == 2 and "cannot decode the replay blob" in err
+    blob = check_json(capsys, "MUT-DHL-MF-eta")[1][0]["reproduce"].rsplit(":", 1)[1]  # a factorisation instance
+    code, rows, err = check_json(capsys, "DHL-K", "--replay", f"DHL-K:{blob}")
+    assert code == 2 and "made for another statement" in err and "KeyError" not in err
+
+
+def test_replay_keeps_the_other_targets(capsys):
+    row = check_json(capsys, "MUT-DHL-K-k1")[1][0]
+    code, rows, _ = check_json(capsys, "MUT-DHL-K-k1", "DHL-MF", "--replay", row["reproduce"].split("--replay ")[1])
+    assert code == 0 and [(r["id"], r["instances"]) for r in rows] == [("MUT-DHL-K-k1", 1), ("DHL-MF", rows[1]["instances"])]
+    assert rows[1]["verdict"] == "proved"
+
+
+def test_time_limits_override_the_profile():
+    from checker.cli import _parser, profile_of
+
+    args = _parser().parse_args(["check", "X", "--profile", "quick", "--instance-seconds", "3", "--statement-seconds", "7"])
+    prof = profile_of(args)
+    assert (prof.instance_seconds, prof.statement_seconds) == (3.0, 7.0)
+    assert prof.max_examples == profile("quick").max_examples
+
+
+@pytest.mark.parametrize("body,message,line", [
+    (HEAD + "conjecture('c1', system=mlp(), conclusion='in_dot == nonsense')\n", "unknown quantity 'nonsense'", 3),
+    ("from checker import conjecture\nconjecture('c1', system=None, conclusion='a >= b'\n", "SyntaxError", None),
+    ("x = 1\n", "defines no conjecture", None),
+    ("from theorems.balance import mlp\nmlp(activations=('gelu',))\n", "unknown activation 'gelu'", 2),
+    (HEAD + "conjecture('c1', system=mlp(), conclusion='in_dot == out_dot')\n\n"
+     "conjecture('c1', system=mlp(), conclusion='in_dot >= out_dot')\n", "duplicate statement id 'c1' (first defined at line 3)", 5),
 ])
-def test_malformed_conjecture_files_name_the_file_and_do_not_stop_the_rest(tmp_path, body, message):
+def test_malformed_conjecture_files_name_file_and_line_and_do_not_stop_the_rest(capsys, tmp_path, body, message, line):
     bad = tmp_path / "bad_conjectures.py"
     bad.write_text(body)
-    res = run("check", str(bad), "DHL-MF", "--json", "--profile", "quick")
-    assert res.returncode == 2 and message in res.stderr and "bad_conjectures.py" in res.stderr
-    rows = json.loads(res.stdout)
+    code, rows, err = check_json(capsys, str(bad), "DHL-MF", "--jobs", "2")
+    assert code == 2 and message in err and (f"bad_conjectures.py:{line}:" if line else "bad_conjectures.py") in err
     assert any(r["id"] == "DHL-MF" and r["verdict"] == "proved" for r in rows)
     assert any(r["verdict"] == "error" and message in r["message"] for r in rows)
 
 
-def test_conjecture_files_are_checked_and_collected_by_pytest(tmp_path):
-    example = ROOT / "examples" / "my_conjectures.py"
-    res = run("check", str(example), "--json", "--profile", "quick")
-    verdicts = {r["id"]: r["verdict"] for r in json.loads(res.stdout)}
-    assert verdicts == {"deep-relu-balance": "certified", "gd-balance-step-bound": "certified", "tanh-balance": "refuted"}
-    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(example)],
-                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
-    assert tests.returncode == 0 and "3 passed" in tests.stdout, tests.stdout
+def test_a_bad_file_beside_good_ones_on_a_pool(capsys, tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text(HEAD + "conjecture('b1', system=mlp(), conclusion='in_dot == nonsense')\n")
+    code, rows, err = check_json(capsys, str(bad), f"{EXAMPLE}::gd-*", "DHL-MF", "--jobs", "2")
+    assert code == 2 and "bad.py:3" in err
+    assert [(r["id"], r["verdict"]) for r in rows if r["id"]] == [("gd-balance-step-bound", "certified"), ("DHL-MF", "proved")]
 
 
-def test_a_conjecture_expected_to_hold_fails_its_pytest_test_when_refuted(tmp_path):
-    f = tmp_path / "test_wrong.py"
-    f.write_text("from checker import conjecture\nfrom theorems.balance import mlp\n"
-                 "conjecture('wrong-k', system=mlp(activations=('relu2',)), conclusion='in_dot == out_dot')\n")
-    res = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(f)],
-                         cwd=tmp_path, capture_output=True, text=True, timeout=300)
-    assert res.returncode == 1 and "verdict refuted" in res.stdout and "replay: python -m checker" in res.stdout
+def _comparable(res) -> dict:
+    data = res.to_json()
+    for key in ("seconds", "statistics"):  # timings aside
+        data.pop(key, None)
+    if data.get("proof"):
+        data["proof"] = {k: v for k, v in data["proof"].items() if k != "seconds"}
+    return data
 
 
-def test_report_writes_index_pages_and_results(tmp_path):
-    res = subprocess.run([sys.executable, "-m", "checker", "report", "--profile", "quick", "--out", str(tmp_path),
-                          "DHL-GD", "MUT-DHL-GD-conserved"], cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert res.returncode == 0, res.stderr
-    index = (tmp_path / "index.md").read_text()
-    assert "[DHL-GD](DHL-GD.md)" in index and "**proved**" in index and "**refuted**" in index
-    page = (tmp_path / "DHL-GD.md").read_text()
-    assert "$$" in page and "figures/DHL-GD-1.png" in page and (tmp_path / "figures" / "DHL-GD-1.png").exists()
-    assert "--replay MUT-DHL-GD-conserved:" in (tmp_path / "MUT-DHL-GD-conserved.md").read_text()
-    assert len(json.loads((tmp_path / "results.json").read_text())) == 2
-
-
-def test_any_executor_runs_the_same_units():
-    from concurrent.futures import ThreadPoolExecutor
-
-    from checker import registry
-    from checker.cli import run_many
-
-    stmts = [registry.statements()[i] for i in ("DHL-MF", "MUT-DHL-MF-eta")]
+def test_pools_and_executors_give_the_serial_results():
+    stmts = [registry.statements()[i] for i in ("DHL-MF", "DHL-K", "DHL-I1")]
+    serial = runner.run(stmts, profile("quick"), 3)
     with ThreadPoolExecutor(2) as pool:
-        results = run_many(stmts, [], "quick", 0, 1, executor=pool)
-    assert [r.verdict.value for r in results] == ["proved", "refuted"]
+        threads = runner.run(stmts, profile("quick"), 3, executor=pool)
+    procs = runner.run(stmts, profile("quick"), 3, jobs=2)
+    assert [r.verdict.value for r in serial] == ["proved", "proved", "proved"]
+    assert [_comparable(r) for r in threads] == [_comparable(r) for r in serial] == [_comparable(r) for r in procs]
+
+
+def test_a_broken_job_is_an_error_row_and_the_others_run(monkeypatch):
+    stmts = [registry.statements()[i] for i in ("DHL-MF", "DHL-K")]
+    real = runner.execute
+
+    def flaky(job):
+        if job.sid == "DHL-K":
+            raise RuntimeError("worker lost")
+        return real(job)
+
+    monkeypatch.setattr(runner, "execute", flaky)
+    res = runner.run(stmts, profile("quick"), 0)
+    assert [r.verdict.value for r in res] == ["proved", "error"] and "worker lost" in res[1].message
