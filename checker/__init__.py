@@ -3,15 +3,16 @@
 State a claim as a SymPy relation over the measured quantities of a system; the checker draws
 instances with Hypothesis, measures each quantity as an enclosure (exact rational, rigorous ball
 or estimate with its error), and returns a verdict: proved, certified, passed, inconclusive,
-refuted (with a shrunk, replayable counterexample), vacuous or error.
+refuted (with a shrunk, replayable counterexample), vacuous or error.  From Python,
+``checker.check(target)`` returns result objects with per-instance records.
 """
-from .api import conjecture, theorem
+from .api import Result, check, conjecture, theorem
 from .arith import Enclosure, Precision
 from .statements import Proof, Statement
 from .systems import MeasurementError, System, system_family
 from .verdicts import Verdict
 
 __all__ = [
-    "Enclosure", "MeasurementError", "Precision", "Proof", "Statement", "System", "Verdict",
-    "conjecture", "system_family", "theorem",
+    "Enclosure", "MeasurementError", "Precision", "Proof", "Result", "Statement", "System", "Verdict",
+    "check", "conjecture", "system_family", "theorem",
 ]

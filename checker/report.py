@@ -2,36 +2,86 @@
 
 ``results.json`` holds every :class:`~checker.search.StatementResult` as JSON (the same objects
 ``check --json`` prints), so a report can be rebuilt or compared without re-running anything.
+
+A report survives interruption and is never seen half-written:
+
+* **journal** — each statement's result is appended to ``OUT/.journal.jsonl`` as it finishes
+  (after a header naming the run: profile, seed, statement ids).  SIGINT or SIGTERM stops the run
+  and keeps the journal; ``report --resume`` runs only the statements the journal lacks.
+* **atomic publication** — pages, index, figures and ``results.json`` are written to a staging
+  directory beside ``OUT`` (a copy of the old report plus the new files), which is then exchanged
+  with ``OUT`` in one ``renameat2(RENAME_EXCHANGE)`` where the system has it: a reader sees the old
+  report or the new one, never a mix, and a kill while writing leaves the old report (and the
+  journal) intact.
+* **reuse** — with ``--reuse`` a row of the previous ``results.json`` whose ``fingerprint``
+  (statement, system and its module's source, profile tolerances) and seed are unchanged is kept
+  instead of re-run.
 """
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import dataclasses
 import datetime as _dt
 import json
+import os
+import shutil
+import signal
 import sys
-import time
+import threading
 from pathlib import Path
+from typing import Any, Iterator
 
-from . import registry
+from . import registry, runner
+from .api import default_figures
+from .profiles import Profile
 from .search import StatementResult, versions
 from .statements import Statement
-from .profiles import Profile
 from .verdicts import Verdict
 
 ORDER = [v.value for v in Verdict]
+JOURNAL = ".journal.jsonl"
 
 
 def _fmt(x: float | None, digits: int = 3) -> str:
     return "—" if x is None else f"{x:.{digits}g}"
 
 
-def _cell(text: str) -> str:
+def _cell(text: Any) -> str:
     """Text safe inside a markdown table cell."""
-    return text.replace("|", "\\|").replace("\n", " ")
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _get(r: StatementResult, name: str, default: Any = None) -> Any:
+    """A result field that older rows (or an older search) may lack."""
+    value = getattr(r, name, default)
+    return default if value is None else value
+
+
+def verdict_label(r: StatementResult) -> str:
+    """The verdict with what qualifies it: the proof's sizes, the refutation's evidence, a witness
+    family, a budget cut, twins that also pass, warnings, and ⚠ when it is not the expected one."""
+    tags = []
+    proof = _get(r, "proof", {})
+    if r.verdict is Verdict.PROVED and proof.get("scope", "all sizes") != "all sizes":
+        tags.append(f"sizes {proof['scope']}")
+    if r.verdict is Verdict.REFUTED and _get(r, "refutation_evidence"):
+        tags.append(_get(r, "refutation_evidence"))
+    if _get(r, "witness_family"):
+        tags.append("witness family")
+    budget = _get(r, "budget")
+    if budget:
+        tags.append(f"budget: {budget.get('drawn', '?')} of {budget.get('planned', '?')} instances")
+    if _get(r, "discriminates") is False:
+        tags.append("does not discriminate")
+    if _get(r, "warnings", []):
+        tags.append("⚠ " + "; ".join(_get(r, "warnings")))
+    label = f"**{r.verdict.value}**" + (f" ({', '.join(tags)})" if tags else "")
+    return label + ("" if r.as_expected else " ⚠ not as expected")
 
 
 def _row(r: StatementResult) -> str:
-    expected = "" if r.as_expected else " ⚠"
-    return (f"| [{r.id}]({r.id}.md) | {_cell(r.title)} | {_cell(r.source)} | **{r.verdict.value}**{expected} | "
+    return (f"| [{r.id}]({r.id}.md) | {_cell(r.title)} | {_cell(r.source)} | {_cell(verdict_label(r))} | "
             f"{r.in_scope}/{r.instances} | {_fmt(r.worst_margin)} | {_fmt(r.error_bound, 2)} | "
             f"{r.precision_bits} | {r.seconds:.1f} s |")
 
@@ -51,20 +101,27 @@ def index_markdown(results: list[StatementResult], profile: Profile, seed: int, 
     """The index page: verdict counts, then one row per theorem and per mutated claim."""
     theorems = [r for r in results if r.expect == "holds"]
     mutations = [r for r in results if r.expect == "fails"]
+    blind = [r.id for r in results if _get(r, "discriminates") is False]
     vers = ", ".join(f"{k} {v}" for k, v in versions().items())
     lines = [
         "# Theorem checker report", "",
         f"Profile `{profile.name}` ({profile.max_examples} instances per statement, {profile.precision.bits}-bit balls "
-        f"escalated ×4 up to {profile.escalations} times), seed {seed}, {len(results)} statements in {seconds:.0f} s, "
-        f"generated {_dt.date.today().isoformat()}.", "",
+        f"escalated ×4 up to {profile.escalations} times), seed {seed}, {len(results)} statements, "
+        f"{seconds:.0f} s of checking, generated {_dt.date.today().isoformat()}.", "",
         f"Versions: {vers}.", "",
         f"**Theorems:** {_summary(theorems)}.  ",
         f"**Mutated claims** (each must be refuted): {_summary(mutations) or 'none'}.", "",
+    ]
+    if blind:
+        lines += [f"**Does not discriminate** (some nearby false twin is not refuted either): {', '.join(blind)}.", ""]
+    lines += [
         "Verdicts: *proved* = exact symbolic identity for the stated sizes and no counterexample; *certified* = "
         "every in-scope instance held with exact rationals or rigorous balls; *passed* = held beyond an estimated "
-        "error bound; *inconclusive* = a margin stayed inside its budget after escalation; *refuted* = a shrunk, "
-        "replayable counterexample; *vacuous* = no instance met the hypotheses; *error* = a measurement broke. "
-        "⚠ marks a verdict other than the one expected.", "",
+        "error bound; *inconclusive* = a margin stayed inside its budget after escalation (or a budget cut the "
+        "search); *refuted* = a shrunk, replayable counterexample, with its evidence (exact, ball or estimate); "
+        "*vacuous* = no instance met the hypotheses; *error* = a measurement broke. *witness family* = refuted on "
+        "a hand-built family of instances rather than by the open search; *does not discriminate* = a nearby "
+        "false twin of the claim passes too. ⚠ marks warnings and verdicts other than the one expected.", "",
         "## Theorems", "", *_table(theorems), "",
     ]
     if mutations:
@@ -72,36 +129,95 @@ def index_markdown(results: list[StatementResult], profile: Profile, seed: int, 
     return "\n".join(lines)
 
 
+def _twins_section(r: StatementResult) -> list[str]:
+    twins = _get(r, "twins", [])
+    if not twins:
+        return []
+    verdict = {True: "every twin is refuted: the check can fail", False: "**does not discriminate**: some twin is "
+               "not refuted", None: "no twin could be derived"}[_get(r, "discriminates")]
+    lines = ["## Nearby false twins", "", f"Twins are the claim perturbed (constants, exponents, tightened bounds) "
+             f"and evaluated on the same measured values; {verdict}.", "",
+             "| twin | relation | perturbation | verdict | worst margin | evidence |", "|---|---|---|---|---|---|"]
+    for t in twins:
+        rel = f"$ {t['latex']} $" if t.get("latex") else f"`{t.get('relation', '')}`"
+        lines.append(f"| {_cell(t.get('id', ''))} | {_cell(rel)} | {_cell(t.get('perturbation', ''))} | "
+                     f"{_cell(t.get('verdict', ''))} | {_fmt(t.get('worst_margin'))} | {_cell(t.get('evidence', '') or '—')} |")
+    return lines + [""]
+
+
+def _statistics_section(r: StatementResult) -> list[str]:
+    stats = _get(r, "statistics", {})
+    lines = []
+    mix = stats.get("mix") or {}
+    if mix:
+        lines += ["## Instance mix", "", "| feature | value: count |", "|---|---|"]
+        lines += [f"| {_cell(f)} | {_cell(', '.join(f'{v}: {n}' for v, n in counts.items()))} |" for f, counts in mix.items()]
+        lines.append("")
+    rest = {k: v for k, v in stats.items() if k not in ("mix", "scope_reasons")}
+    if rest:
+        lines += ["Search statistics: " + "; ".join(
+            f"{k} " + (", ".join(f"{p} {_fmt(s, 2)} s" for p, s in v.items()) if isinstance(v, dict) else str(v))
+            for k, v in rest.items()), ""]
+    return lines
+
+
+def _limits_section(r: StatementResult) -> list[str]:
+    limits = _get(r, "limits", {})
+    lines = []
+    for expr, d in limits.items():
+        lines += [f"## Limit of `{expr}`", "", f"{d.get('method', '')}: limit {_fmt(d.get('limit'), 8)} ± "
+                  f"{_fmt(d.get('error'), 2)}, {'converging' if d.get('converging') else '**not converging**'}.", "",
+                  "| horizon | value | radius | extrapolant | error estimate |", "|---|---|---|---|---|"]
+        ext, err = d.get("extrapolants", {}), d.get("errors", {})
+        for k, h in enumerate(d.get("horizons", [])):
+            key = str(float(h))
+            vals, rads = d.get("values", []), d.get("radii", [])
+            lines.append(f"| {_fmt(h)} | {_fmt(vals[k] if k < len(vals) else None, 10)} | "
+                         f"{_fmt(rads[k] if k < len(rads) else None, 2)} | {_fmt(ext.get(key), 10)} | {_fmt(err.get(key), 2)} |")
+        lines.append("")
+    return lines
+
+
 def statement_markdown(stmt: Statement, r: StatementResult, figures: list[tuple[str, str]]) -> str:
-    """One statement's page: its mathematics, its evidence, its counterexample and figures."""
+    """One statement's page: its mathematics, its evidence, its twins, its counterexample and figures."""
     sys_ = stmt.system
     lines = [f"# {r.id}: {r.title}", "", f"*Source:* {r.source}  ", f"*Expected:* the claim {'holds' if r.expect == 'holds' else 'fails (a mutated claim)'}  ",
-             f"*Verdict:* **{r.verdict.value}**" + ("" if r.as_expected else " (⚠ not the expected verdict)"), "",
-             "## Statement", "", f"$$ {r.latex} $$", ""]
+             f"*Verdict:* {verdict_label(r)}", ""]
+    for w in _get(r, "warnings", []):
+        lines += [f"> ⚠ **Warning:** {w}", ""]
+    if _get(r, "witness_family"):
+        lines += [f"*Witness family:* refuted on a hand-built family of instances, not by the open search: "
+                  f"{_get(r, 'witness_family')}", ""]
+    lines += ["## Statement", "", f"$$ {r.latex} $$", ""]
     if stmt.hypothesis_relations:
         lines += ["Extra hypotheses:", ""] + [f"- $ {h} $" for h in (h.__str__() for h in stmt.hypothesis_relations)] + [""]
     lines += [f"**System:** `{sys_.name}` — {sys_.description}.", ""]
     if sys_.hypotheses:
         lines += ["System hypotheses (instances violating them are *hypotheses-unsatisfied*, never pass or fail):", ""]
         lines += [f"- {h}" for h in sys_.hypotheses] + [""]
-    used = sorted(stmt.symbols)
-    lines += ["Quantities:", ""] + [f"- `{q}`: {sys_.quantities[q]}" for q in used] + [""]
+    documented = {**sys_.quantities, **getattr(sys_, "trajectory_quantities", {})}
+    lines += ["Quantities:", ""] + [f"- `{q}`: {documented.get(q, '')}" for q in sorted(stmt.symbols)] + [""]
     if stmt.notes:
         lines += [stmt.notes, ""]
+    budget = _get(r, "budget")
     lines += ["## Evidence", "", "| | |", "|---|---|",
               f"| instances drawn | {r.instances} |", f"| in scope | {r.in_scope} |",
               f"| hypotheses-unsatisfied | {r.out_of_scope} |",
               f"| evidence kinds | {', '.join(f'{k}: {v}' for k, v in r.evidence.items()) or '—'} |",
               f"| worst margin | {_fmt(r.worst_margin, 6)} |", f"| its error bound | {_fmt(r.error_bound, 3)} |",
               f"| precision (bits) | {r.precision_bits} |", f"| shrinks | {r.shrinks} |",
-              f"| best violation reached | {_fmt(r.best_violation, 6)} |", f"| seconds | {r.seconds:.2f} |",
-              f"| profile, seed | {r.profile}, {r.seed} |", ""]
+              f"| best violation reached | {_fmt(r.best_violation, 6)} |",
+              *([f"| refutation evidence | {_get(r, 'refutation_evidence')} |"] if _get(r, "refutation_evidence") else []),
+              *([f"| budget | {_cell(', '.join(f'{k}: {v}' for k, v in budget.items()))} |"] if budget else []),
+              f"| seconds | {r.seconds:.2f} |", f"| profile, seed | {r.profile}, {r.seed} |", ""]
     if r.scope_reasons:
         lines += ["Out-of-scope reasons: " + "; ".join(f"{k} ({v}×)" for k, v in r.scope_reasons.items()), ""]
+    lines += _statistics_section(r)
     if r.proof:
         p = r.proof
         lines += ["## Symbolic proof", "", f"- method: {p['method']}", f"- scope: {p['scope']}",
                   f"- holds: {p['holds']}", f"- detail: {p['detail']}", f"- seconds: {p['seconds']:.2f}", ""]
+    lines += _twins_section(r) + _limits_section(r)
     if r.message:
         lines += ["## Message", "", r.message, ""]
     if r.counterexample is not None:
@@ -114,9 +230,12 @@ def statement_markdown(stmt: Statement, r: StatementResult, figures: list[tuple[
     return "\n".join(lines)
 
 
-def _figures(stmt: Statement, out: Path) -> list[tuple[str, str]]:
+def _figures(stmt: Statement, r: StatementResult, out: Path) -> list[tuple[str, str]]:
+    """The statement's figures, or for a user's conjecture without any the default ones (margin
+    distribution, worst instance), drawn into ``out/figures``; a broken figure is reported, not fatal."""
+    makers = list(stmt.figures) or (default_figures(r) if stmt.origin.endswith(".py") else [])
     made = []
-    for k, fig in enumerate(stmt.figures):
+    for k, fig in enumerate(makers):
         rel = f"figures/{stmt.id}-{k + 1}.png"
         (out / "figures").mkdir(parents=True, exist_ok=True)
         try:
@@ -126,32 +245,143 @@ def _figures(stmt: Statement, out: Path) -> list[tuple[str, str]]:
     return made
 
 
-def write_reports(targets: list[str], profile: Profile, seed: int, out: str, jobs: int) -> int:
-    """Run the statements, write the reports; exit status 1 if any verdict is not the expected one
-    (a theorem refuted or in error, or a mutation not refuted), else 0."""
-    from .cli import run_many
+class Journal:
+    """``OUT/.journal.jsonl``: a header line naming the run, then one result per finished statement."""
 
+    def __init__(self, outdir: Path, header: dict):
+        self.path = outdir / JOURNAL
+        self.header = header
+
+    def start(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(json.dumps(self.header) + "\n")
+
+    def read(self) -> dict[str, StatementResult]:
+        """The results a previous run of the same header journaled (a ``ValueError`` otherwise)."""
+        if not self.path.is_file():
+            raise ValueError(f"{self.path} does not exist: there is no interrupted report to resume "
+                             f"(run without --resume)")
+        lines = self.path.read_text().splitlines()
+        if not lines or json.loads(lines[0]) != self.header:
+            raise ValueError(f"{self.path} was written by a run with other options "
+                             f"({lines[0][:200] if lines else 'empty'}); resume with the same profile, seed, "
+                             f"limits and targets, or run without --resume")
+        kept = {}
+        for line in lines[1:]:
+            try:
+                res = StatementResult.from_json(json.loads(line))
+            except (ValueError, TypeError):  # a line cut by the kill: that statement runs again
+                continue
+            kept[res.id] = res
+        return kept
+
+    def append(self, res: StatementResult) -> None:
+        with self.path.open("a") as f:
+            f.write(json.dumps(res.to_json(), default=str) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+
+
+def _reusable(stmts: list[Statement], previous: Path, profile: Profile, seed: int) -> dict[str, StatementResult]:
+    """Rows of a previous ``results.json`` whose fingerprint and seed match the statements now."""
+    from .fingerprint import fingerprint
+
+    if not previous.is_file():
+        return {}
+    rows = {row.get("id"): row for row in json.loads(previous.read_text())}
+    kept = {}
+    for s in stmts:
+        row = rows.get(s.id)
+        if row and row.get("seed") == seed and row.get("fingerprint") == fingerprint(s, profile):
+            kept[s.id] = StatementResult.from_json(row)
+    return kept
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM raises ``KeyboardInterrupt`` in the block (as SIGINT does), so finished work is kept."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def _raise(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    old = signal.signal(signal.SIGTERM, _raise)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
+def _exchange(a: Path, b: Path) -> None:
+    """Swap two directories in one step (Linux ``renameat2``); elsewhere two renames, so that ``b``
+    is briefly missing but never mixed."""
+    if not b.exists():
+        os.rename(a, b)
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2 is not None and renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return
+    old = a.with_name(a.name + ".old")
+    os.rename(b, old)
+    os.rename(a, b)
+    os.rename(old, a)
+
+
+def publish(outdir: Path, pages: dict[str, tuple[Statement, StatementResult]], index: str,
+            results: list[StatementResult]) -> None:
+    """Write the report beside ``outdir`` and swap it in (see the module docstring)."""
+    staging = outdir.with_name(f".{outdir.name}.staging")
+    shutil.rmtree(staging, ignore_errors=True)
+    if outdir.is_dir():
+        shutil.copytree(outdir, staging, ignore=shutil.ignore_patterns(JOURNAL))
+    staging.mkdir(parents=True, exist_ok=True)
+    for sid, (stmt, r) in pages.items():
+        (staging / f"{sid}.md").write_text(statement_markdown(stmt, r, _figures(stmt, r, staging)))
+    (staging / "index.md").write_text(index)
+    (staging / "results.json").write_text(json.dumps([r.to_json() for r in results], indent=1, default=str))
+    _exchange(staging, outdir)
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def write_reports(targets: list[str], profile: Profile, seed: int, out: str, *, jobs: int = 1,
+                  executor: Any = None, resume: bool = False, reuse: bool = False) -> int:
+    """Run the statements (journaled), publish the report; the exit status of :mod:`checker.cli`
+    (2 when a target could not be loaded, else 1 when a verdict is not the expected one, else 0).
+    An interruption propagates as ``KeyboardInterrupt`` after the journal has every finished result."""
     stmts, errors = registry.select(targets)
     for e in errors:
         print(f"error: {e}", file=sys.stderr)
     outdir = Path(out)
-    outdir.mkdir(parents=True, exist_ok=True)
-    print(f"checking {len(stmts)} statements", file=sys.stderr)
-    start = time.perf_counter()
-    results = run_many(stmts, [], profile.name, seed, jobs, progress=True)
-    seconds = time.perf_counter() - start
-    by_id = {s.id: s for s in stmts}
-    for r in results:
-        figures = _figures(by_id[r.id], outdir)
-        (outdir / f"{r.id}.md").write_text(statement_markdown(by_id[r.id], r, figures))
-    index = index_markdown(results, profile, seed, seconds)
+    journal = Journal(outdir, {"profile": dataclasses.asdict(profile), "seed": seed, "ids": [s.id for s in stmts]})
+    kept = journal.read() if resume else {}
+    if not resume:
+        journal.start()
+    if reuse:
+        for sid, res in _reusable([s for s in stmts if s.id not in kept], outdir / "results.json", profile, seed).items():
+            kept[sid] = res
+            journal.append(res)
+    todo = [s for s in stmts if s.id not in kept]
+    print(f"checking {len(todo)} statements" + (f" ({len(kept)} kept from the journal or reused)" if kept else ""),
+          file=sys.stderr)
+    try:
+        with _sigterm_interrupts():
+            fresh = runner.run(todo, profile, seed, jobs=jobs, executor=executor, on_result=journal.append, progress=True)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: the finished statements are in {journal.path}; "
+              f"`python -m checker report --resume` (same options) runs the rest", file=sys.stderr)
+        raise
+    by_id = {**kept, **{r.id: r for r in fresh}}
+    results = [by_id[s.id] for s in stmts]
+    index = index_markdown(results, profile, seed, sum(r.seconds for r in results))
     if errors:
         index += "\n## Load errors\n\n" + "\n".join(f"- {e}" for e in errors) + "\n"
-    (outdir / "index.md").write_text(index)
-    (outdir / "results.json").write_text(json.dumps([r.to_json() for r in results], indent=1, default=str))
+    publish(outdir, {s.id: (s, by_id[s.id]) for s in stmts}, index, results)
     print(f"{outdir / 'index.md'}: {_summary(results)}", file=sys.stderr)
-    unexpected = [r.id for r in results if not r.as_expected and r.verdict in (Verdict.REFUTED, Verdict.ERROR)
-                  or (r.expect == "fails" and r.verdict is not Verdict.REFUTED)]
-    if unexpected:
-        print(f"unexpected verdicts: {', '.join(unexpected)}", file=sys.stderr)
-    return 2 if errors else 1 if unexpected else 0
+    bad = runner.unexpected(results)
+    if bad:
+        print(f"unexpected verdicts: {', '.join(bad)}", file=sys.stderr)
+    return 2 if errors else 1 if bad else 0

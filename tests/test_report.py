@@ -1,0 +1,147 @@
+"""Reports that survive: the journal, ``--resume`` after an interruption (a real SIGTERM too), a kill
+while writing leaves the previous report, and pages and index render the search's evidence."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from checker import registry, report, runner
+from checker.cli import main
+from checker.profiles import profile
+from checker.search import StatementResult
+from checker.verdicts import Verdict
+
+ROOT = Path(__file__).resolve().parents[1]
+IDS = ["DHL-MF", "DHL-K", "DHL-I1"]
+
+
+def rows(out: Path) -> list[dict]:
+    """results.json without timings."""
+    data = json.loads((out / "results.json").read_text())
+    for row in data:
+        row.pop("seconds", None)
+        row.pop("statistics", None)
+        if row.get("proof"):
+            row["proof"].pop("seconds", None)
+    return data
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("whole") / "reports"
+    assert main(["report", "--profile", "quick", "--out", str(out), *IDS]) == 0
+    return out
+
+
+def test_an_interrupted_report_keeps_its_journal_and_resumes_to_the_same_results(tmp_path, monkeypatch, uninterrupted):
+    out = tmp_path / "reports"
+    real = runner.execute
+
+    def interrupted_at_second(job):
+        if job.sid == IDS[1]:
+            raise KeyboardInterrupt  # what SIGINT does in the middle of the second statement
+        return real(job)
+
+    monkeypatch.setattr(runner, "execute", interrupted_at_second)
+    assert main(["report", "--profile", "quick", "--out", str(out), *IDS]) == 130
+    journal = (out / report.JOURNAL).read_text().splitlines()
+    assert [json.loads(line)["id"] for line in journal[1:]] == [IDS[0]] and not (out / "index.md").exists()
+    monkeypatch.setattr(runner, "execute", real)
+    assert main(["report", "--profile", "quick", "--out", str(out), "--resume", *IDS]) == 0
+    assert rows(out) == rows(uninterrupted) and not (out / report.JOURNAL).exists()
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in uninterrupted.iterdir())
+
+
+def test_resume_refuses_a_journal_of_another_run(tmp_path, capsys):
+    out = tmp_path / "reports"
+    assert main(["report", "--profile", "quick", "--out", str(out), "--resume", "DHL-MF"]) == 2
+    assert "no interrupted report to resume" in capsys.readouterr().err
+    report.Journal(out, {"profile": "other"}).start()
+    assert main(["report", "--profile", "quick", "--out", str(out), "--resume", "DHL-MF"]) == 2
+    assert "written by a run with other options" in capsys.readouterr().err
+
+
+def test_a_kill_while_writing_leaves_the_previous_report(tmp_path, monkeypatch, uninterrupted):
+    out = tmp_path / "reports"
+    assert main(["report", "--profile", "quick", "--out", str(out), IDS[0]]) == 0
+    before = {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    real, pages = report.statement_markdown, []
+
+    def killed_at_second_page(*args):
+        pages.append(args[1].id)
+        if len(pages) == 2:
+            raise KeyboardInterrupt  # the process dies while writing
+        return real(*args)
+
+    monkeypatch.setattr(report, "statement_markdown", killed_at_second_page)
+    assert main(["report", "--profile", "quick", "--out", str(out), *IDS]) == 130
+    after = {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file() and p.name != report.JOURNAL}
+    assert after == before  # the old report, whole: no new page beside old ones, old index
+    monkeypatch.setattr(report, "statement_markdown", real)
+    assert main(["report", "--profile", "quick", "--out", str(out), "--resume", *IDS]) == 0
+    assert rows(out) == rows(uninterrupted)
+
+
+def test_sigterm_keeps_the_finished_statements(tmp_path):
+    out = tmp_path / "reports"
+    proc = subprocess.Popen([sys.executable, "-m", "checker", "report", "--profile", "quick", "--out", str(out),
+                             "DHL-MF", "MUT-DHL-MF-eta", "DHL-K"], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    journal = out / report.JOURNAL
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (journal.exists() and len(journal.read_text().splitlines()) >= 2):
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGTERM)
+    err = proc.communicate(timeout=60)[1]
+    assert proc.returncode == 130 and "report --resume" in err
+    assert json.loads(journal.read_text().splitlines()[1])["id"] == "DHL-MF" and not (out / "index.md").exists()
+
+
+def _rich_result() -> StatementResult:
+    stmt = registry.statements()["DHL-MF"]
+    res = runner.error_result(stmt, profile("quick"), 0, "")
+    res.verdict = Verdict.PROVED
+    extra = {
+        "proof": {"holds": True, "method": "flint", "scope": "d1 = d2 = 3", "detail": "", "seconds": 0.1},
+        "twins": [{"id": "DHL-MF~c", "relation": "Eq(d_imbalance, 2*drift_term*eta**2)", "latex": "x = 2 y",
+                   "perturbation": "constant ×2", "verdict": "certified", "worst_margin": 0.5, "evidence": "exact"}],
+        "discriminates": False,
+        "statistics": {"mix": {"rank": {"1": 10, "2": 15}}, "phases": {"generate": 0.5, "shrink": 0.0},
+                       "replayed_from_database": 2},
+        "budget": {"kind": "statement_seconds", "drawn": 7, "planned": 25},
+        "warnings": ["the conclusion holds symbolically"],
+        "witness_family": "hand-built rank-one family",
+        "limits": {"qmin/logt": {"method": "Aitken", "horizons": [10.0, 100.0], "values": [0.9, 0.99],
+                                 "radii": [1e-9, 1e-9], "extrapolants": {"100.0": 0.999}, "errors": {"100.0": 0.01},
+                                 "limit": 0.999, "error": 0.01, "converging": True}},
+    }
+    for k, v in extra.items():
+        setattr(res, k, v)
+    return res
+
+
+def test_pages_and_index_render_the_search_evidence():
+    res = _rich_result()
+    page = report.statement_markdown(registry.statements()["DHL-MF"], res, [])
+    for text in ("## Nearby false twins", "constant ×2", "**does not discriminate**", "## Instance mix", "1: 10, 2: 15",
+                 "replayed_from_database 2", "7 of 25 instances", "⚠ **Warning:** the conclusion holds symbolically",
+                 "Witness family", "## Limit of `qmin/logt`", "| 100 | 0.99 |", "0.999"):
+        assert text in page, text
+    label = report.verdict_label(res)
+    assert "sizes d1 = d2 = 3" in label and "does not discriminate" in label and "witness family" in label
+    index = report.index_markdown([res], profile("quick"), 0, 1.0)
+    assert "**Does not discriminate**" in index and "sizes d1 = d2 = 3" in index
+
+
+def test_rows_without_the_new_fields_still_render():
+    stmt = registry.statements()["DHL-MF"]
+    old = StatementResult(id="DHL-MF", title="t", source="s", system="x", statement="a", latex="a", expect="holds",
+                          verdict=Verdict.REFUTED)
+    assert "**refuted**" in report.statement_markdown(stmt, old, [])
+    assert report.verdict_label(old).startswith("**refuted**")
