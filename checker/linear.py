@@ -61,6 +61,16 @@ def householder(v: np.ndarray) -> np.ndarray:
     return eye if vv == 0 else eye - 2 * np.multiply.outer(v, v) / vv
 
 
+def pseudo_solve(A: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``A⁺b`` for a symmetric PSD rational ``A`` and ``b ∈ col(A)``, exactly: the minimum-norm
+    solution of ``Aw = b`` (SymPy's exact pseudo-inverse; for the small ``d × d`` covariances here)."""
+    import sympy
+
+    to_sym = lambda x: sympy.Rational(int(x.p), int(x.q))  # noqa: E731
+    w = sympy.Matrix([[to_sym(x) for x in row] for row in A]).pinv() * sympy.Matrix([to_sym(x) for x in b])
+    return np.array([fmpq(int(x.p), int(x.q)) for x in w], dtype=object)
+
+
 def mostly_at_least_two(lo: int, hi: int) -> st.SearchStrategy[int]:
     """Integers in [lo, hi] with every value ≥ 2 listed twice (so they make most draws, and
     shrinking goes to 2, not 1): for depths and dimensions of claims about depth and dimension."""
