@@ -6,7 +6,10 @@ from conftest import assert_refuted_and_replays, assert_verdict
 
 import pytest
 
+import sympy
+
 from checker import registry
+from checker.proofs import ALL_SIZES, MatrixAlgebra
 from checker.search import run_statement
 from checker.profiles import profile
 from checker.verdicts import Verdict
@@ -49,15 +52,46 @@ def test_instances_outside_the_hypotheses_are_out_of_scope_not_failures():
     assert "not positively homogeneous" in res.message
 
 
-def test_symbolic_proofs_fail_on_wrong_claims():
-    wrong_degree = balance.prove_homogeneous_identity(balance._neuron_differences((2, 2, 1), 1, 2), 1, "test")
-    assert wrong_degree.holds is False and "≠ 0" in wrong_degree.detail
-    pairs = balance.mf_identity_pairs(2, 2, 1)
-    wrong_eta = balance.prove_polynomial_identity(lambda: [(lhs, rhs * 2) for lhs, rhs in pairs], "test")
-    assert wrong_eta.holds is False
+SIZE_FREE = ["DHL-I1", "DHL-T2.1", "DHL-C2.1", "DHL-LIN", "DHL-K", "DHL-GD", "DHL-MF", "DHL-T2.3"]
 
 
-def test_linear_balance_identity_fails_for_a_mismatched_pairing():
-    pairs = balance.linear_balance_pairs((2, 2, 2, 1))
-    swapped = balance.prove_polynomial_identity(lambda: [(pairs[0][0], pairs[1][1])], "test")
-    assert swapped.holds is False
+@pytest.mark.parametrize("sid", SIZE_FREE)
+def test_proofs_hold_for_all_sizes(sid):
+    proof = STATEMENTS[sid].proof()
+    assert proof.holds, proof.detail
+    assert proof.scope == ALL_SIZES
+
+
+def test_per_neuron_proof_fails_with_k_replaced_by_1_and_with_a_missing_factor():
+    assert not balance.neuron_proof(balance.K, factor=1).holds  # DHL-K with the degree-1 law
+    assert not balance.neuron_proof(1, factor=2).holds
+    assert not balance._conv_proof(factor=2).holds
+    assert not balance.gd_expansion_proof(eta_power=1).holds  # η in place of η²
+
+
+def test_matrix_proofs_fail_for_a_wrong_transpose_and_a_missing_factor():
+    assert not balance.mf_proof(eta_power=1).holds
+    net = balance.linear_network()
+    alg, Wh, Wn = net["alg"], net["Wh"], net["Wn"]
+    wrong_transpose = alg.prove([("gram", alg.derivative(Wh * alg.T(Wh) - Wn * alg.T(Wn), Wh, -net["Gh"]))], "test")
+    assert not wrong_transpose.holds
+    Q = Wh * alg.T(Wh) - alg.T(Wn) * Wn
+    wrong_gradient = alg.derivative(Q, Wh, -alg.T(net["A"] * Wn) * net["D"] * alg.T(net["B"])) \
+        + alg.derivative(Q, Wn, -alg.T(net["A"]) * net["D"] * alg.T(net["B"]) * alg.T(Wh) * 2)
+    assert not alg.prove([("missing factor", wrong_gradient)], "test").holds
+
+
+def test_matrix_algebra_normal_form():
+    alg = MatrixAlgebra()
+    n, m = sympy.symbols("n m", positive=True, integer=True)
+    A, B, C = alg.matrix("A", n, m), alg.matrix("B", m, n), alg.matrix("C", n, n)
+    u, v, w = (alg.matrix(x, n, 1) for x in "uvw")
+    assert alg.normal_form(alg.T(A * B) - alg.T(B) * alg.T(A)) == 0
+    assert alg.trace(A * B) == alg.trace(B * A) == alg.trace(alg.T(A * B))
+    assert alg.normal_form(u * alg.T(v) * w - alg.trace(alg.T(w) * v) * u) == 0  # 1×1 words commute out
+    assert alg.trace(u * alg.T(v)) == alg.normal_form(alg.T(v) * u)
+    assert alg.normal_form(A * B * C - C * A * B) != 0
+    with pytest.raises(sympy.ShapeError):
+        alg.normal_form(A * A)
+    with pytest.raises(sympy.ShapeError):
+        alg.normal_form(A * B - B * A)

@@ -16,7 +16,6 @@ SymPy and finite differences in ``tests/test_nets.py``.
 """
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +28,8 @@ from checker.arith import ball_array, rational, rational_array, working_precisio
 from checker.flows import gradient_flow
 from checker.losses import loss
 from checker.nets import Conv1D, MLP, WeightNormMLP, activation
-from checker.proofs import AbstractActivation, PolynomialRing, prove_homogeneous_identity, prove_polynomial_identity, symbol_array
-from checker.strategies import conv_instances, factorisation_instances, mlp_instances, rationals
+from checker.proofs import ALL_SIZES, MatrixAlgebra, combine_proofs, prove_rescaling_identity
+from checker.strategies import conv_instances, factorisation_instances, mlp_instances
 
 SOURCE = "Du, Hu & Lee, NeurIPS 2018, arXiv:1806.00900"
 SQUARED = loss("squared")
@@ -222,93 +221,121 @@ def weightnorm_mlp(activations: tuple[str, ...] = ("relu", "linear"), width: Any
                   parameters={"activations": activations, "width": width, "count_gain": count_gain})
 
 
-# ---------------------------------------------------------------------- proofs for the MLP family
+# ------------------------------------------------------------------ proofs for every size
+#
+# Per-neuron identities (DHL-I1, T2.1, C2.1, K, T2.3, the per-neuron DHL-GD): for a block of
+# weights w, ⟨∂F/∂w, w⟩ = d/dc F(c·w)|_{c=1}.  Scaling the incoming row in_{h,i} by c scales the
+# pre-activations z_{s,i} = Σ_j in_j a^(h-1)_{s,j} (a^(h-1) does not depend on layers h, h+1);
+# scaling the outgoing column out_{h,i} by c changes the next pre-activations out·a_{s,i} + r_s
+# exactly as scaling the neuron's output a_{s,i} = φ(z_{s,i}) would.  So with
+# Λ(t, s, i) := the loss term of input s as a function of neuron i's output t (every other weight
+# fixed: the rest of the network, any width and depth, any loss), F(c·in) = Σ_s Λ(φ(c z_{s,i}))
+# and F(c·out) = Σ_s Λ(c φ(z_{s,i})).  Λ' enters both sides only as the back-propagated factor
+# out·δ^(h+1), so any selection of φ'(0) in the network behind the neuron is covered.
 
-
-def _symbolic_network(widths: tuple[int, ...], samples: int) -> tuple[MLP, list, Any, list]:
-    """A network with symbolic weights, inputs and output functional, and abstract φ_h per layer."""
-    net = MLP(widths, tuple(AbstractActivation(f"phi{h}") for h in range(1, len(widths) - 1)))
-    params = [symbol_array(f"W{h + 1}", s) for h, s in enumerate(net.shapes())]
-    X = symbol_array("x", (samples, widths[0]))
-    G = symbol_array("c", (samples, widths[-1]))
-    functional = (G * net.forward(params, X)).sum()
-    grads = [np.vectorize(lambda w: sympy.diff(functional, w), otypes=[object])(p) for p in params]
-    return net, params, functional, grads
-
-
-def _neuron_differences(widths: tuple[int, ...], samples: int, degree: Any, per_layer: bool = False,
-                        eta: Any = None) -> list[sympy.Expr]:
-    """``⟨∂F/∂in, in⟩ − k⟨∂F/∂out, out⟩`` per hidden neuron (per layer, with whole weight matrices,
-    when ``per_layer``); with ``eta``, the one-step gradient-descent defect
-    ``Δ(‖in‖² − k‖out‖²) − η²(‖g_in‖² − k‖g_out‖²)`` instead.  ``F`` is a free linear functional of
-    the outputs, i.e. the chain rule for any loss."""
-    _, params, _, grads = _symbolic_network(widths, samples)
-    sq = lambda v: (v * v).sum()  # noqa: E731
-    diffs = []
-    for h in range(1, len(widths) - 1):
-        selections = [(slice(None), slice(None))] if per_layer else [((i, slice(None)), (slice(None), i)) for i in range(widths[h])]
-        for sel_in, sel_out in selections:
-            w_in, w_out = params[h - 1][sel_in], params[h][sel_out]
-            g_in, g_out = grads[h - 1][sel_in], grads[h][sel_out]
-            if eta is None:
-                d = (g_in * w_in).sum() - degree * (g_out * w_out).sum()
-            else:
-                d = (sq(w_in - eta * g_in) - sq(w_in)) - degree * (sq(w_out - eta * g_out) - sq(w_out)) \
-                    - eta ** 2 * (sq(g_in) - degree * sq(g_out))
-            diffs.append(sympy.expand(d))
-    return diffs
-
-
-PROOF_WIDTHS = (2, 2, 2, 1)
-
-
-def _proof_I1() -> Proof:
-    return prove_homogeneous_identity(_neuron_differences(PROOF_WIDTHS, 1, 1), 1,
-                                      "every 1-homogeneous φ_h, widths 2-2-2-1, one input, any output functional")
-
-
-def _proof_T21() -> Proof:
-    return prove_homogeneous_identity(_neuron_differences(PROOF_WIDTHS, 2, 1), 1,
-                                      "every 1-homogeneous φ_h, widths 2-2-2-1, two samples, any loss (free cotangents ∂L/∂f)")
-
-
-def _proof_C21() -> Proof:
-    return prove_homogeneous_identity(_neuron_differences(PROOF_WIDTHS, 2, 1, per_layer=True), 1,
-                                      "every 1-homogeneous φ_h, widths 2-2-2-1, two samples, any loss")
-
-
+SCALE = sympy.Symbol("c", positive=True)
 K = sympy.Symbol("k", positive=True)
 ETA = sympy.Symbol("eta", positive=True)
+PHI = sympy.Function("phi")
+_j, _s, _i, _t = sympy.symbols("j s i t", integer=True)
+_n_prev, _n_h, _m = sympy.symbols("n_{h-1} n_h m", integer=True, positive=True)
+NEURON_ARGUMENT = (
+    "⟨∂F/∂w, w⟩ = d/dc F(c·w)|_{c=1}. Neuron (h, i) of any network: u = in_{h,i} (length n_{h-1}), "
+    "a[s, ·] = a^(h-1)(x_s) for m inputs, z_{s,i} = Σ_j u[i, j]·a[s, j]; Λ(t, s, i) = the loss term of input s as a "
+    "function of the neuron's output t (the rest of the network, abstract). F(c·in) = Σ_s Λ(φ(c·z_{s,i})), "
+    "F(c·out) = Σ_s Λ(c·φ(z_{s,i})) (scaling out_{h,i} scales what the neuron feeds forward).")
 
 
-def _proof_K() -> Proof:
-    return prove_homogeneous_identity(_neuron_differences(PROOF_WIDTHS, 1, K), K,
-                                      "every k-homogeneous φ_h (k symbolic), widths 2-2-2-1, any output functional")
+def _neuron_curves(layer: bool) -> tuple[sympy.Expr, sympy.Expr]:
+    """``(F(c·in), F(c·out))`` for neuron ``i`` of layer h; with ``layer``, summed over the n_h
+    neurons (``Σ_i ⟨∂F/∂in_i, in_i⟩ = ⟨∂F/∂W^(h), W^(h)⟩``, and likewise for the columns of W^(h+1))."""
+    u, a, lam = sympy.IndexedBase("u"), sympy.IndexedBase("a"), sympy.Function("Lambda")
+    z = lambda c: sympy.Sum(c * u[_i, _j] * a[_s, _j], (_j, 1, _n_prev))  # noqa: E731
+    curve_in = sympy.Sum(lam(PHI(z(SCALE)), _s, _i), (_s, 1, _m))
+    curve_out = sympy.Sum(lam(SCALE * PHI(z(1)), _s, _i), (_s, 1, _m))
+    if layer:
+        curve_in, curve_out = sympy.Sum(curve_in, (_i, 1, _n_h)), sympy.Sum(curve_out, (_i, 1, _n_h))
+    return curve_in, curve_out
 
 
-def _proof_GD() -> Proof:
-    return prove_homogeneous_identity(_neuron_differences((2, 2, 1), 1, K, eta=ETA), K,
-                                      "every k-homogeneous φ (k symbolic), symbolic η, widths 2-2-1, any loss")
+def neuron_proof(degree: Any, factor: Any = None, layer: bool = False) -> Proof:
+    """⟨∂F/∂in, in⟩ = factor·⟨∂F/∂out, out⟩ for every ``degree``-homogeneous φ (per neuron, or summed over a layer)."""
+    curve_in, curve_out = _neuron_curves(layer)
+    what = "summed over the n_h neurons of layer h: " if layer else ""
+    return prove_rescaling_identity(curve_in, curve_out, SCALE, [PHI], degree, what + NEURON_ARGUMENT, factor)
 
 
-def linear_balance_pairs(widths: tuple[int, ...]) -> list[tuple[np.ndarray, np.ndarray]]:
-    """For a linear network with symbolic weights and a free cotangent ``D = ∂L/∂P`` of the
-    end-to-end matrix ``P = W^(N)⋯W^(1)``: the pairs ``(W^(h+1)ᵀ ∂F/∂W^(h+1), ∂F/∂W^(h) W^(h)ᵀ)``
-    whose equality is DHL-LIN (``F = ⟨D, P⟩``; derivatives by flint, not back-propagation)."""
-    N = len(widths) - 1
-    ring = PolynomialRing([(f"W{h + 1}", (widths[h + 1], widths[h])) for h in range(N)] + [("D", (widths[-1], widths[0]))])
-    Ws = [ring.array(f"W{h + 1}") for h in range(N)]
-    P = Ws[0]
-    for W in Ws[1:]:
-        P = W @ P
-    F = (ring.array("D") * P).sum()
-    grads = [ring.derivative(F, f"W{h + 1}") for h in range(N)]
-    return [(Ws[h + 1].T @ grads[h + 1], grads[h] @ Ws[h].T) for h in range(N - 1)]
+def gd_expansion_proof(eta_power: int = 2) -> Proof:
+    """One step (w, g) ↦ w − ηg of two blocks: Δ(‖u‖² − k‖v‖²) − η^p(‖g_u‖² − k‖g_v‖²) = −2η(⟨g_u, u⟩ − k⟨g_v, v⟩),
+    for vectors of any lengths (p = 2 is the claim)."""
+    alg = MatrixAlgebra()
+    n, n_next = sympy.symbols("n_{h-1} n_{h+1}", integer=True, positive=True)
+    u, gu, v, gv = alg.matrix("u", n, 1), alg.matrix("g_u", n, 1), alg.matrix("v", n_next, 1), alg.matrix("g_v", n_next, 1)
+    sq = lambda x: alg.T(x) * x  # noqa: E731
+    delta = sq(u - ETA * gu) - sq(u) - K * (sq(v - ETA * gv) - sq(v))
+    claim = delta - ETA ** eta_power * (sq(gu) - K * sq(gv)) + 2 * ETA * (alg.T(gu) * u - K * alg.T(gv) * v)
+    return alg.prove([("Δ(‖u‖² − k‖v‖²) − η²(‖g_u‖² − k‖g_v‖²) + 2η(⟨g_u, u⟩ − k⟨g_v, v⟩)", claim)],
+                     "u = in_{h,i}, v = out_{h,i} (column vectors), g_u, g_v their gradients; the step is w ← w − η·g.")
+
+
+def linear_network(eta: Any = ETA) -> dict[str, Any]:
+    """Layers h, h+1 of a linear network of any depth and widths, in noncommutative algebra.
+
+    ``P = A·W_{h+1}·W_h·B`` with ``A = W^(N)⋯W^(h+2)`` and ``B = W^(h-1)⋯W^(1)`` (abstract
+    matrices; the identity or absent layers are special cases), ``D = ∂L/∂P`` any cotangent (any
+    loss), ``F = tr(DᵀP)``.  Returns the algebra, the matrices, the gradients
+    ``G_h = (A W_{h+1})ᵀ D Bᵀ``, ``G_{h+1} = Aᵀ D (W_h B)ᵀ``, the claims that they are the
+    gradients (``tr(Gᵀ E) ≡ dF[E]`` for a free direction E) and the one-step iterates with step ``eta``.
+    """
+    alg = MatrixAlgebra()
+    n0, n1, n2, n3, nN = sympy.symbols("n_0 n_{h-1} n_h n_{h+1} n_N", integer=True, positive=True)
+    B, Wh, Wn, A = alg.matrix("B", n1, n0), alg.matrix("W_h", n2, n1), alg.matrix("W_{h+1}", n3, n2), alg.matrix("A", nN, n3)
+    D = alg.matrix("D", nN, n0)
+    P = A * Wn * Wh * B
+    F = lambda X: alg.trace(alg.T(D) * X)  # noqa: E731
+    Gh, Gn = alg.T(A * Wn) * D * alg.T(B), alg.T(A) * D * alg.T(Wh * B)
+    Eh, En = alg.matrix("E_h", n2, n1), alg.matrix("E_{h+1}", n3, n2)
+    gradients = [("G_h is ∂F/∂W_h: tr(G_hᵀE) − dF[E]", alg.trace(alg.T(Gh) * Eh) - F(alg.derivative(P, Wh, Eh))),
+                 ("G_{h+1} is ∂F/∂W_{h+1}", alg.trace(alg.T(Gn) * En) - F(alg.derivative(P, Wn, En)))]
+    return {"alg": alg, "A": A, "B": B, "D": D, "Wh": Wh, "Wn": Wn, "Gh": Gh, "Gn": Gn, "gradients": gradients,
+            "step": {Wh: Wh - eta * Gh, Wn: Wn - eta * Gn}}
+
+
+LINEAR_ARGUMENT = ("Linear network of any depth N and widths: P = A·W_{h+1}·W_h·B with A = W^(N)⋯W^(h+2), "
+                   "B = W^(h-1)⋯W^(1) abstract, D = ∂L/∂P any cotangent (chain rule: any differentiable loss), "
+                   "F = tr(DᵀP); gradient flow Ẇ = −G.")
+
+
+def _gram_flow(net: dict) -> sympy.Expr:
+    """d/dt (W_h W_hᵀ − W_{h+1}ᵀ W_{h+1}) along Ẇ = −G."""
+    alg, Wh, Wn = net["alg"], net["Wh"], net["Wn"]
+    Q = Wh * alg.T(Wh) - alg.T(Wn) * Wn
+    return alg.derivative(Q, Wh, -net["Gh"]) + alg.derivative(Q, Wn, -net["Gn"])
 
 
 def _proof_LIN() -> Proof:
-    return prove_polynomial_identity(lambda: linear_balance_pairs((3, 3, 3, 2)),
-                                     "linear networks of widths 3-3-3-2, any loss (free cotangent of W^(3)W^(2)W^(1))")
+    net = linear_network()
+    return net["alg"].prove(net["gradients"] + [("d/dt(W_hW_hᵀ − W_{h+1}ᵀW_{h+1})", _gram_flow(net))], LINEAR_ARGUMENT)
+
+
+def _proof_C21() -> Proof:
+    net = linear_network()
+    linear = net["alg"].prove(net["gradients"] + [("d/dt(‖W_h‖² − ‖W_{h+1}‖²) = tr of the matrix flow",
+                                                    net["alg"].trace(_gram_flow(net)))], LINEAR_ARGUMENT)
+    return combine_proofs([("every 1-homogeneous φ: per-neuron law summed over the layer", neuron_proof(1, layer=True)),
+                           ("linear layers: trace of the DHL-LIN matrix identity", linear)], ALL_SIZES)
+
+
+def _proof_GD() -> Proof:
+    net = linear_network()
+    alg, Wh, Wn, Gh, Gn = net["alg"], net["Wh"], net["Wn"], net["Gh"], net["Gn"]
+    Q = Wh * alg.T(Wh) - alg.T(Wn) * Wn
+    matrix = alg.prove(net["gradients"] + [("Δ(W_hW_hᵀ − W_{h+1}ᵀW_{h+1}) − η²(G_hG_hᵀ − G_{h+1}ᵀG_{h+1})",
+                                            alg.substitute(Q, net["step"]) - Q - ETA ** 2 * (Gh * alg.T(Gh) - alg.T(Gn) * Gn))],
+                       LINEAR_ARGUMENT + " One step W ← W − ηG.")
+    return combine_proofs([("expansion of one step", gd_expansion_proof()),
+                           ("⟨g_u, u⟩ = k⟨g_v, v⟩ for every k-homogeneous φ (DHL-K)", neuron_proof(K)),
+                           ("linear networks, full matrix form (THEOREMS.md DHL-MF)", matrix)], ALL_SIZES)
 
 
 theorem(
@@ -317,7 +344,7 @@ theorem(
     source=f"{SOURCE}; the identity behind Thm 2.1 (number unconfirmed)",
     system=mlp(),
     conclusion="in_dot == out_dot",
-    proof=_proof_I1,
+    proof=lambda: neuron_proof(1),
     notes="For every hidden neuron, input and linear functional of the output, with any choice of φ'(0) "
           "in the sub-differential (drawn). Proved symbolically for abstract 1-homogeneous activations at "
           "fixed widths; certified in exact rationals on drawn linear / ReLU / leaky-ReLU networks.",
@@ -329,7 +356,7 @@ theorem(
     source=f"{SOURCE}, Thm 2.1 (number unconfirmed)",
     system=mlp(),
     conclusion="d_in_sq == d_out_sq",
-    proof=_proof_T21,
+    proof=lambda: neuron_proof(1),
     notes="Pointwise form dQ/dt = −2(⟨∂L/∂in, in⟩ − ⟨∂L/∂out, out⟩) = 0 at drawn points (THEOREMS.md §0.3-1); "
           "the trajectory form with the integrator's own error is DHL-T2.1-GF.",
 )
@@ -360,7 +387,7 @@ theorem(
     source=f"extends {SOURCE}, Thm 2.1 (not confirmed to be in the paper)",
     system=mlp(activations=("relu2", "square", "relu")),
     conclusion="in_dot == k*out_dot",
-    proof=_proof_K,
+    proof=lambda: neuron_proof(K),
     notes="Hence gradient flow conserves ‖in‖² − k‖out‖². Activations drawn per layer among squared ReLU, "
           "z² (k = 2) and ReLU (k = 1); k is the degree of φ_h at the neuron's layer.",
 )
@@ -418,13 +445,19 @@ def conv(activations: tuple[str, ...] = ("relu", "leaky_relu", "linear"), d: Any
                   parameters={"activations": activations, "d": d, "kernel": kernel})
 
 
-def _proof_T23() -> Proof:
-    d, s = 4, 2
-    net = Conv1D(d, s, AbstractActivation("phi"))
-    k, a, x = symbol_array("k", (s,)), symbol_array("a", (d - s + 1,)), symbol_array("x", (1, d))
-    F = net.forward([k, a], x)[0, 0] * sympy.Symbol("c", real=True)
-    diff = sum(sympy.diff(F, w) * w for w in k) - sum(sympy.diff(F, w) * w for w in a)
-    return prove_homogeneous_identity([sympy.expand(diff)], 1, "every 1-homogeneous φ, d = 4, kernel 2, any loss")
+def _conv_proof(degree: Any = 1, factor: Any = None) -> Proof:
+    """DHL-T2.3 for a 1-D convolution of any input length d and kernel length S (J = d − S + 1
+    outputs), m inputs, any per-input loss ℓ: scaling the shared kernel scales every pre-activation
+    z_{s,j} = Σ_t κ_t x_{s,j+t} at once; scaling the output weights scales the output."""
+    kappa, x, a, ell = sympy.IndexedBase("kappa"), sympy.IndexedBase("x"), sympy.IndexedBase("a"), sympy.Function("ell")
+    S, J = sympy.symbols("S J", integer=True, positive=True)
+    z = lambda c: sympy.Sum(c * kappa[_t] * x[_s, _j + _t], (_t, 0, S - 1))  # noqa: E731
+    out = lambda ck, ca: sympy.Sum(ca * a[_j] * PHI(z(ck)), (_j, 1, J))  # noqa: E731
+    curve_kernel = sympy.Sum(ell(out(SCALE, 1), _s), (_s, 1, _m))
+    curve_out = sympy.Sum(ell(out(1, SCALE), _s), (_s, 1, _m))
+    return prove_rescaling_identity(curve_kernel, curve_out, SCALE, [PHI], degree,
+                                    "⟨∂F/∂w, w⟩ = d/dc F(c·w)|_{c=1}; f(x_s) = Σ_j a_j φ(Σ_t κ_t x_{s,j+t}), F = Σ_s ℓ(f(x_s), s); "
+                                    "each shared weight κ_t is one free parameter.", factor)
 
 
 theorem(
@@ -433,7 +466,7 @@ theorem(
     source=f"{SOURCE}, Thm 2.3 (number unconfirmed; formulation a parameter)",
     system=conv(),
     conclusion="d_kernel_sq == d_out_sq",
-    proof=_proof_T23,
+    proof=_conv_proof,
     notes="Layer h = the free kernel parameters (each shared weight counted once), layer h+1 = the output "
           "weights. Mutations: the per-neuron law under sharing, and norms of the expanded Toeplitz matrix.",
 )
@@ -507,15 +540,23 @@ def factorisation_step(d1: Any = (1, 4), d2: Any = (1, 4), rank: Any = (1, 3), s
                   parameters={"d1": d1, "d2": d2, "rank": rank, "steps": steps})
 
 
-def mf_identity_pairs(d1: int, d2: int, r: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Identity (I2) with symbolic U, V, M⋆ and η, as exact polynomials."""
-    ring = PolynomialRing([("U", (d1, r)), ("V", (d2, r)), ("M", (d1, d2)), ("eta", (1,))])
-    U, V, M = ring.array("U"), ring.array("V"), ring.array("M")
-    eta = ring.array("eta")[0]
-    U1, V1, R = _mf_step(U, V, M, eta)
-    lhs = (U1.T @ U1 - V1.T @ V1) - (U.T @ U - V.T @ V)
-    rhs = _times(eta * eta, V.T @ R.T @ R @ V - U.T @ R @ R.T @ U)
-    return [(lhs, rhs)]
+def mf_proof(eta_power: int = 2) -> Proof:
+    """Identity (I2) for U (d1×r), V (d2×r), M⋆ (d1×d2) of every size, and that the step is gradient
+    descent on f = ½‖UVᵀ − M⋆‖_F² (∂f/∂U = RV, ∂f/∂V = RᵀU, checked as tr(GᵀE) ≡ df[E]); ``eta_power``
+    is 2 in the claim."""
+    alg = MatrixAlgebra()
+    d1, d2, r = sympy.symbols("d_1 d_2 r", integer=True, positive=True)
+    U, V, M = alg.matrix("U", d1, r), alg.matrix("V", d2, r), alg.matrix("M", d1, d2)
+    EU, EV = alg.matrix("E_U", d1, r), alg.matrix("E_V", d2, r)
+    R = U * alg.T(V) - M
+    df = lambda X, E: alg.trace(alg.derivative(alg.T(R) * R, X, E)) / 2  # noqa: E731
+    imbalance = lambda X, Y: alg.T(X) * X - alg.T(Y) * Y  # noqa: E731
+    U1, V1 = U - ETA * R * V, V - ETA * alg.T(R) * U
+    claims = [("∂f/∂U = RV", alg.trace(alg.T(R * V) * EU) - df(U, EU)),
+              ("∂f/∂V = RᵀU", alg.trace(alg.T(alg.T(R) * U) * EV) - df(V, EV)),
+              ("(I2): Δ(UᵀU − VᵀV) − η²(VᵀRᵀRV − UᵀRRᵀU)",
+               imbalance(U1, V1) - imbalance(U, V) - ETA ** eta_power * (alg.T(V) * alg.T(R) * R * V - alg.T(U) * R * alg.T(R) * U))]
+    return alg.prove(claims, "f = ½ tr(RᵀR), R = UVᵀ − M⋆; one step U' = U − ηRV, V' = V − ηRᵀU.")
 
 
 theorem(
@@ -524,7 +565,7 @@ theorem(
     source=f"supports {SOURCE}, Thms 3.1-3.2 (numbers unconfirmed)",
     system=factorisation_step(),
     conclusion="d_imbalance == eta**2*drift_term",
-    proof=lambda: prove_polynomial_identity(lambda: mf_identity_pairs(3, 3, 2), "d1 = d2 = 3, r = 2, symbolic η"),
+    proof=mf_proof,
     notes="Identity (I2), tested through ⟨C, ·⟩ with a drawn test matrix C.",
 )
 
