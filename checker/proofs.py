@@ -80,10 +80,13 @@ class MatrixAlgebra:
         self._shape: dict[sympy.Symbol, tuple[Any, Any]] = {}
         self._partner: dict[sympy.Symbol, sympy.Symbol] = {}
 
-    def matrix(self, name: str, rows: Any, cols: Any) -> sympy.Symbol:
-        """A new ``rows × cols`` matrix symbol (its transpose is ``name + 'ᵀ'``)."""
+    def matrix(self, name: str, rows: Any, cols: Any, symmetric: bool = False) -> sympy.Symbol:
+        """A new ``rows × cols`` matrix symbol (its transpose is ``name + 'ᵀ'``, or itself when ``symmetric``)."""
         rows, cols = sympy.sympify(rows), sympy.sympify(cols)
-        a, at = sympy.Symbol(name, commutative=False), sympy.Symbol(name + "ᵀ", commutative=False)
+        if symmetric and rows != cols:
+            raise sympy.ShapeError(f"symmetric matrix {name} must be square, got {rows}×{cols}")
+        a = sympy.Symbol(name, commutative=False)
+        at = a if symmetric else sympy.Symbol(name + "ᵀ", commutative=False)
         if a in self._shape:
             raise ValueError(f"matrix {name} already exists")
         self._shape[a], self._shape[at] = (rows, cols), (cols, rows)
@@ -219,6 +222,40 @@ class MatrixAlgebra:
         dims = sorted({str(d) for s in self._shape.values() for d in s if d != 1})
         lines.append(f"Dimensions {', '.join(dims)} are symbols: the normal form is the same for every size.")
         return Proof(True, self.METHOD, scope, "\n".join(lines), time.perf_counter() - start)
+
+
+def deep_linear_hessian_proof() -> Proof:
+    """Formula (H) for a deep linear network ``x ↦ W_L⋯W_1 x`` (any depth L, any widths, W_L a row),
+    at any minimiser of a quadratic risk ``R¹(w) = (w − w⋆)ᵀΣ(w − w⋆) + r₀`` with ``Σ = Σᵀ``
+    (THEOREMS.md MC-H): ``∇²R^L = Jᵀ(2Σ)J`` and ``JJᵀ = Σ_k ‖a_k‖² B_kᵀB_k``.
+
+    Layer k sees ``wᵀ = a_kᵀ W_k B_k`` with ``a_kᵀ = W_L⋯W_{k+1}`` (1×m_k) and ``B_k = W_{k−1}⋯W_1``
+    (m_{k−1}×d) abstract, so one layer stands for every layer of every depth.  Claims: (1) the
+    derivative of w in W_k along Δ is ``J_kΔ = B_kᵀΔᵀa_k``; (2) its adjoint is ``J_kᵀv = a_k vᵀB_kᵀ``
+    (``⟨J_kΔ, v⟩ = ⟨Δ, J_kᵀv⟩``); (3) ``J_kJ_kᵀv = ‖a_k‖² B_kᵀB_k v``; (4) along any curve
+    ``w(ε) = w + εẇ + ε²ẅ/2 + O(ε³)``, ``d²R¹/dε² = 2ẇᵀΣẇ + ∇R¹(w)ᵀẅ``, whose residual term vanishes
+    at minimisers (∇R¹ = 0), so the Hessian is the Gauss–Newton form ``(JΔ)ᵀ2Σ(JΔ)`` with
+    ``J = [J_1 ⋯ J_L]`` and ``JJᵀ = Σ_k J_kJ_kᵀ``.  That ``JᵀMJ`` and ``M^{1/2}JJᵀM^{1/2}`` have the same
+    nonzero spectrum (so S = 2λ_max(GΣ)) is standard linear algebra, stated, not reduced here."""
+    alg = MatrixAlgebra()
+    d, m_prev, m_k, eps = (*sympy.symbols("d m_{k-1} m_k", integer=True, positive=True), sympy.Symbol("epsilon"))
+    a, Wk, Bk = alg.matrix("a_k", m_k, 1), alg.matrix("W_k", m_k, m_prev), alg.matrix("B_k", m_prev, d)
+    Delta, v = alg.matrix("Delta", m_k, m_prev), alg.matrix("v", d, 1)
+    S = alg.matrix("Sigma", d, d, symmetric=True)
+    w, w_star, w1, w2 = (alg.matrix(n, d, 1) for n in ("w", "w_star", "w_dot", "w_ddot"))
+    J = lambda D: alg.T(Bk) * alg.T(D) * a  # noqa: E731
+    J_adjoint = a * alg.T(v) * alg.T(Bk)
+    curve = w + eps * w1 + eps ** 2 * w2 / 2 - w_star
+    risk = alg.normal_form(alg.T(curve) * S * curve)
+    claims = [
+        ("(1) d/dW_k of w = (a_kᵀW_kB_k)ᵀ along Δ is B_kᵀΔᵀa_k", alg.derivative(alg.T(alg.T(a) * Wk * Bk), Wk, Delta) - J(Delta)),
+        ("(2) ⟨J_kΔ, v⟩ = ⟨Δ, a_kvᵀB_kᵀ⟩", alg.trace(alg.T(J(Delta)) * v) - alg.trace(alg.T(Delta) * J_adjoint)),
+        ("(3) J_kJ_kᵀv = ‖a_k‖²B_kᵀB_kv", J(J_adjoint) - alg.trace(alg.T(a) * a) * alg.T(Bk) * Bk * v),
+        ("(4) d²R¹/dε² = 2ẇᵀΣẇ + ∇R¹ᵀẅ with ∇R¹ = 2Σ(w − w⋆)",
+         2 * risk.coeff(eps, 2) - 2 * alg.T(w1) * S * w1 - alg.T(2 * S * (w - w_star)) * w2),
+    ]
+    return alg.prove(claims, "Deep linear network of any depth and widths; layer k: wᵀ = a_kᵀW_kB_k; "
+                             "quadratic risk R¹(w) = (w − w⋆)ᵀΣ(w − w⋆) + r₀, Σ symmetric.")
 
 
 # ------------------------------------------------------------------------- homogeneous neurons

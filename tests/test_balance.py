@@ -6,10 +6,8 @@ from conftest import assert_refuted_and_replays, assert_verdict
 
 import pytest
 
-import sympy
-
 from checker import registry
-from checker.proofs import ALL_SIZES, MatrixAlgebra
+from checker.proofs import ALL_SIZES
 from checker.search import run_statement
 from checker.profiles import profile
 from checker.verdicts import Verdict
@@ -79,19 +77,3 @@ def test_matrix_proofs_fail_for_a_wrong_transpose_and_a_missing_factor():
     wrong_gradient = alg.derivative(Q, Wh, -alg.T(net["A"] * Wn) * net["D"] * alg.T(net["B"])) \
         + alg.derivative(Q, Wn, -alg.T(net["A"]) * net["D"] * alg.T(net["B"]) * alg.T(Wh) * 2)
     assert not alg.prove([("missing factor", wrong_gradient)], "test").holds
-
-
-def test_matrix_algebra_normal_form():
-    alg = MatrixAlgebra()
-    n, m = sympy.symbols("n m", positive=True, integer=True)
-    A, B, C = alg.matrix("A", n, m), alg.matrix("B", m, n), alg.matrix("C", n, n)
-    u, v, w = (alg.matrix(x, n, 1) for x in "uvw")
-    assert alg.normal_form(alg.T(A * B) - alg.T(B) * alg.T(A)) == 0
-    assert alg.trace(A * B) == alg.trace(B * A) == alg.trace(alg.T(A * B))
-    assert alg.normal_form(u * alg.T(v) * w - alg.trace(alg.T(w) * v) * u) == 0  # 1×1 words commute out
-    assert alg.trace(u * alg.T(v)) == alg.normal_form(alg.T(v) * u)
-    assert alg.normal_form(A * B * C - C * A * B) != 0
-    with pytest.raises(sympy.ShapeError):
-        alg.normal_form(A * A)
-    with pytest.raises(sympy.ShapeError):
-        alg.normal_form(A * B - B * A)
