@@ -19,7 +19,8 @@ so ‖G_T − G_0‖_F ≤ Σ_{t<T} η_t²‖D_t‖_F (the a-posteriori drift bo
   (:func:`gd_ball`, enclosures of the exact iterates, imbalance and drift bound);
 * a-priori bounds for the rest of a run with a finite remaining clock (:func:`iterate_bound`,
   :func:`movement_bound`), the dense Hessian (:func:`hessian`) and its exact top eigenvalue
-  (:func:`exact_top_eigenvalue`), and a least-squares linear rate (:func:`linear_rate`).
+  (:func:`exact_top_eigenvalue`), and a least-squares linear rate (:func:`linear_rate`);
+* the strategy :func:`rationals_between` the factorisation instances draw their constants with.
 
 Nothing here knows any paper; the theorems that use it live in ``theorems/``.
 """
@@ -27,13 +28,29 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 from flint import arb, arb_mat, fmpq, fmpq_mat, fmpq_poly
+from hypothesis import strategies as st
 from scipy import stats
 
 from .arith import working_precision
+
+
+# --------------------------------------------------------------------------- instance constants
+def rationals_between(lo: Any, hi: Any, *, max_den: int = 8, open_lo: bool = False) -> st.SearchStrategy[str]:
+    """Rationals p/q with q ≤ ``max_den`` in [lo, hi] (in (lo, hi] when ``open_lo``), as "p/q" strings."""
+    lo, hi = Fraction(str(lo)), Fraction(str(hi))
+
+    def numerators(q: int) -> tuple[int, int]:
+        return (math.floor(lo * q) + 1 if open_lo else math.ceil(lo * q)), math.floor(hi * q)
+
+    dens = [q for q in range(1, max_den + 1) if numerators(q)[0] <= numerators(q)[1]]
+    if not dens:
+        raise ValueError(f"no rational with denominator <= {max_den} in the range ({lo}, {hi})")
+    return st.sampled_from(dens).flatmap(lambda q: st.integers(*numerators(q)).map(lambda p: str(Fraction(p, q))))
 
 
 # --------------------------------------------------------------------------- targets

@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 from checker import Enclosure, MeasurementError, Precision, System, system_family, theorem
 from checker import matfact as mf
 from checker.arith import rational, working_precision
+from checker.matfact import rationals_between
 
 SOURCE = ("S. S. Du, W. Hu, J. D. Lee, \"Algorithmic regularization in learning deep homogeneous models: "
           "layers are automatically balanced\", NeurIPS 2018, arXiv:1806.00900")
@@ -38,20 +39,7 @@ SOURCE_31 = SOURCE + ", Thm 3.1 (number unconfirmed); THEOREMS.md DHL-T3.1"
 SOURCE_32 = SOURCE + ", Thm 3.2 (number unconfirmed); THEOREMS.md DHL-T3.2"
 
 
-# =========================================================================== strategies
-def rationals_between(lo: Any, hi: Any, *, max_den: int = 8, open_lo: bool = False) -> st.SearchStrategy[str]:
-    """Rationals p/q with q ≤ ``max_den`` in [lo, hi] (in (lo, hi] when ``open_lo``), as "p/q" strings."""
-    lo, hi = Fraction(str(lo)), Fraction(str(hi))
-
-    def numerators(q: int) -> tuple[int, int]:
-        return (math.floor(lo * q) + 1 if open_lo else math.ceil(lo * q)), math.floor(hi * q)
-
-    dens = [q for q in range(1, max_den + 1) if numerators(q)[0] <= numerators(q)[1]]
-    if not dens:
-        raise ValueError(f"no rational with denominator <= {max_den} in the range ({lo}, {hi})")
-    return st.sampled_from(dens).flatmap(lambda q: st.integers(*numerators(q)).map(lambda p: str(Fraction(p, q))))
-
-
+# =========================================================================== helpers
 def _key(instance: dict) -> str:
     return json.dumps(instance, sort_keys=True)
 
@@ -296,7 +284,9 @@ def mf_decaying_steps(dims: tuple[int, int] = (2, 6), max_rank: int = 3, sigma_r
 
     return System(
         name="mf_decaying_steps", description=mf_decaying_steps.__doc__.splitlines()[0],
-        quantities=DECAY_QUANTITIES, strategy=instances(), measure=measure, scope=scope,
+        quantities=DECAY_QUANTITIES, strategy=instances(), measure=measure, scope=scope, dynamical=True,
+        features=lambda inst: {"d": max(inst["d1"], inst["d2"]), "rank": inst["rank"], "delta": inst["delta"],
+                               "init": inst["init"], "unbalance": inst["unbalance"]},
         hypotheses=tuple(DECAY_HYPOTHESES[h] for h in hypotheses),
         parameters=dict(dims=dims, max_rank=max_rank, sigma_range=sigma_range, kappa_max=kappa_max,
                         eps_range=eps_range, delta_range=delta_range, delta_open=delta_open,
@@ -505,7 +495,8 @@ def mf_rank_one(dims: tuple[int, int] = (2, 6), sigma_range: tuple[str, str] = (
 
     return System(
         name="mf_rank_one", description=mf_rank_one.__doc__.splitlines()[0], quantities=RANK_ONE_QUANTITIES,
-        strategy=instances(), measure=measure, scope=scope,
+        strategy=instances(), measure=measure, scope=scope, dynamical=True,
+        features=lambda inst: {"d": max(inst["d1"], inst["d2"]), "c_step": inst["c_step"]},
         hypotheses=tuple(RANK_ONE_HYPOTHESES[h] for h in hypotheses),
         parameters=dict(dims=dims, sigma_range=sigma_range, eps_range=eps_range, step_range=step_range,
                         step_open=step_open, step_max=step_max, c_init=c_init, p_min=p_min,
@@ -724,10 +715,20 @@ probability" is read as the event the proof works on, checked as the statement h
 
 theorem(
     "DHL-T3.1", system=_T31, conclusion="err <= eps", hypotheses=(GOOD_EVENT,),
-    title="Decaying steps: gradient descent converges to within ε of M⋆ (reading 1; outside the theorem's constants)",
+    title="Decaying steps: gradient descent reaches an ε/4-approximate global minimiser within its step budget "
+          "(reading 1, finite-horizon evidence only; outside the theorem's constants)",
     source=SOURCE_31, figures=(figure_error_decaying,),
     notes="""
 Reading 1 of DHL-T3.1: with 0 < δ ≤ 1/2, lim_t U_tV_tᵀ exists and ‖ŪV̄ᵀ − M⋆‖_F ≤ ε.
+
+**What this check is.** On every run that reaches ‖R_T‖_F ≤ ε/4 (where the run stops) the enclosure
+[0, err_T] of the limit error lies below ε *by construction*, so the conclusion `err <= eps` cannot
+fail there and its nearby twins (ε × (1 ± 1/100), ε/2) cannot fail either: the statement does not
+discriminate, and says only that gradient descent reaches an ε/4-approximate global minimiser within
+the step budget.  What could fail — a run that does not get there — is undecided (no finite horizon
+refutes convergence).  The parts of DHL-T3.1 that can fail are checked elsewhere: the range of δ by
+`MUT-DHL-T3.1-fast-decay` (a certified refutation), the balance mechanism by `DHL-T3.1-drift` (tight
+for rank one) and its mutation `MUT-DHL-T3.1-no-drift`.
 
 **Evidence — passed at best (an asymptotic claim).** `err` is the relative error of the limit.
 For δ ≤ 1/2 the clock is infinite and no finite run encloses the limit: `err` is the finite-horizon
@@ -743,11 +744,19 @@ then enclosed rigorously (a ball run to T, then an a-priori bound on the rest of
 
 theorem(
     "DHL-T3.1-balanced", system=_T31, conclusion="imbT <= eps*normM", hypotheses=(GOOD_EVENT,),
-    title="Decaying steps: the limit is ε-approximately balanced, ‖U_TᵀU_T − V_TᵀV_T‖_F ≤ ε (reading 2; outside the theorem's constants)",
+    title="Decaying steps: at the ε/4-approximate minimiser the factors are ε-balanced, ‖U_TᵀU_T − V_TᵀV_T‖_F ≤ ε "
+          "(reading 2; implied by the good event up to the drift; outside the theorem's constants)",
     source=SOURCE_31,
     notes="""
 Reading 2 of DHL-T3.1: gradient descent reaches a global minimiser with ε-approximate balance,
 ‖ŪᵀŪ − V̄ᵀV̄‖_F ≤ ε (the O(ε) of the proof with constant 1, a default, unconfirmed).
+
+**What this check is.** The good event (hypothesis ‖U_0‖_F² + ‖V_0‖_F² ≤ ε/2, the event the proof
+works on) already forces ‖U_0ᵀU_0 − V_0ᵀV_0‖_F ≤ ‖U_0‖_F² + ‖V_0‖_F² ≤ ε‖M⋆‖_F/2, so the conclusion
+holds whenever the drift up to T stays below ε‖M⋆‖_F/2: a consequence of the hypothesis and the
+drift bound (`DHL-T3.1-drift`, which is tight and discriminating), not an independent check.  Its
+twins with a constant within a factor 2 (ε/2 included, in the limit) pass as well, so it does not
+discriminate; the unbalanced mutation below shows the hypothesis is needed.
 
 **Evidence — certified at the horizon.** `imbT` is enclosed by a ball-arithmetic run of the exact
 gradient-descent iteration (python-flint `arb_mat`, 128 bits, every rounding accounted for) from the
@@ -839,13 +848,19 @@ bar (see the figure).
 """ + _CONSTANTS_32)
 
 theorem(
-    "DHL-T3.2-stable", system=_T32, conclusion="1 - eta*lam >= -1",
-    title="Rank one, constant step: the limit is a linearly stable global minimiser, |1 − ηλ_max(∇²f)| ≤ 1",
+    "DHL-T3.2-stable", system=_T32, conclusion="lam >= 2*sigma1",
+    title="Rank one: every global minimiser has λ_max(∇²f) ≥ 2σ1, so gradient descent can converge only if "
+          "η ≤ 1/σ1 (tight at balanced minimisers)",
     source=SOURCE_32 + "; necessary step condition (derived)", figures=(figure_stability,),
     notes="""
 Gradient descent can converge (from a set of positive measure) only to a minimiser where the
 iteration map's eigenvalue 1 − ηλ_max(∇²f) is ≥ −1.  At every global minimiser uvᵀ = M⋆,
 λ_max = ‖u‖² + ‖v‖² ≥ 2‖u‖‖v‖ = 2σ1, so the theorem's step needs c_step ≤ 1 (derived, THEOREMS.md).
+
+**Why this form.** The former conclusion 1 − ηλ_max ≥ −1 could not fail: with c_step ≤ 1/2 and
+λ_max ≈ 2σ1 its margin is ≈ 2 − 2c_step ≥ 1 by the choice of the step.  The bound λ_max ≥ 2σ1 is the
+content of the step condition and is tight: gradient descent from a small initialisation ends nearly
+balanced, so λ_max exceeds 2σ1 by (‖u‖ − ‖v‖)², and the twin 2σ1 × (1 + 1/100) fails.
 
 **Evidence — certified, exact.** `lam` is λ_max of the exact Hessian at the exact global minimiser
 (s·u⋆, (σ1/s)·v⋆), s = the seed-0 run's final ‖u‖ rounded to a rational: the largest root of the
@@ -871,8 +886,8 @@ theorem(
     "MUT-DHL-T3.2-large-step", system=_T32_LARGE_STEP, conclusion="1 - eta*lam >= -1", expect="fails",
     source=SOURCE_32 + " — mutated: c_step > 1",
     title="Mutation: a constant step above the stability limit (η > 1/σ1) still converges",
-    notes="DHL-T3.2-stable with the step hypothesis dropped (c_step ∈ (1, 2]): refuted exactly by the "
-          "instability eigenvalue 1 − ηλ_max < −1.")
+    notes="The consequence of DHL-T3.2-stable, 1 − ηλ_max ≥ −1 (linear stability of the limit), with the step "
+          "hypothesis dropped (c_step ∈ (1, 2]): refuted exactly by the instability eigenvalue 1 − ηλ_max < −1.")
 
 theorem(
     "MUT-DHL-T3.2-balanced-hessian", system=_T32, conclusion="lam == 2*sigma1", expect="fails",

@@ -1368,7 +1368,10 @@ theorem(
     notes="Float64 GD from W_k(0) = ε·N_k, stopped at ‖w − w⋆‖ ≤ 1e-8, at overflow, or after 4000 steps "
           "(×4 per escalation): evidence is at most *passed*. Below the threshold convergence is possible, not a theorem.")
 theorem("MUT-MC-LR-GD-below", system=GD, conclusion="converged <= 0", hypotheses=("eta*S_min < 2",), expect="fails",
-        title="Mutation: GD does not converge below the threshold either", source="mutation of MC-LR-GD")
+        title="Mutation: GD does not converge below the threshold either", source="mutation of MC-LR-GD",
+        notes="Refuted on float64 GD runs that reach ‖w − w⋆‖ ≤ 1e-8: an *estimate* refutation of a dynamical claim "
+              "(the system is marked dynamical), not a witness that no horizon can fake — reaching 1e-8 is "
+              "convergence evidence, not a proof of it.")
 
 SMALL = small_init_flow()
 UNBALANCED = small_init_flow(scales=("1/2", "1", "2"), gains=("1", "4"))
@@ -1386,19 +1389,29 @@ theorem("MUT-MC-SMALL-large", system=UNBALANCED, conclusion="S <= C_small*L*Lamb
         source="mutation of MC-SMALL (THEOREMS.md: the conserved imbalance persists)")
 theorem(
     "MC-SMALL-RANK1", system=SMALL, conclusion="sigma2 <= imbalance",
-    title="The GF limit is rank one up to the initial imbalance: max_k σ₂(W_k) ≤ √(Σ_k‖D_k(0)‖₂) = O(ε)",
+    title="The GF limit is rank one up to the conserved imbalance: max_k σ₂(W_k) ≤ √(Σ_k‖D_k(0)‖₂) = O(ε) "
+          "(holds along any GF path)",
     source=f"{SOURCE} (rank-one claim of the abstract); quantitative form derived in THEOREMS.md MC-SMALL",
     notes="Derived: D_k = W_kW_kᵀ − W_{k+1}ᵀW_{k+1} is conserved by GF (DHL-LIN) and W_L has rank one, so Weyl's "
           "inequality gives σ₂(W_k)² ≤ σ₂(W_{k+1})² + ‖D_k‖₂ ≤ Σ_{j≥k}‖D_j(0)‖₂. Small initialisation makes the "
-          "right side O(ε²).")
+          "right side O(ε²). **What this check is**: the bound holds at every point of every gradient-flow path "
+          "(it uses only the conservation law), not only at the limit and not only from small initialisations; "
+          "measured at the limit it checks that the integrator kept D_k and that the limit is rank one up to "
+          "√(Σ‖D_j(0)‖₂) = O(ε). A twin with the constant perturbed by 1% passes unless the Weyl chain is nearly tight; "
+          "the exponent twin (MUT-MC-SMALL-RANK1-exponent) is refuted.")
 theorem("MUT-MC-SMALL-RANK1-exponent", system=SMALL, conclusion="sigma2 <= imbalance**2", expect="fails",
         title="Mutation: σ₂ = O(ε²) instead of O(ε)", source="mutation of MC-SMALL-RANK1")
 theorem(
     "MC-SMALL-ALIGN", system=SMALL, conclusion="misalign <= 2*imbalance**2/gap",
-    title="Consecutive layers of the GF limit are aligned: sin∠(v₁(W_{k+1}), u₁(W_k)) ≤ 2Σ_j‖D_j(0)‖₂/gap",
+    title="Consecutive layers of the GF limit are aligned: sin∠(v₁(W_{k+1}), u₁(W_k)) ≤ 2Σ_j‖D_j(0)‖₂/gap "
+          "(holds along any GF path)",
     source=f"{SOURCE} (alignment claim of the abstract); quantitative form derived (Davis–Kahan)",
     notes="W_kW_kᵀ = W_{k+1}ᵀW_{k+1} + D_k with D_k conserved, so the top eigenvectors of the two differ by "
-          "sin θ ≤ 2‖D_k‖₂/(σ₁(W_{k+1})² − σ₂(W_{k+1})²) (Davis–Kahan in the Yu–Wang–Samworth form).")
+          "sin θ ≤ 2‖D_k‖₂/(σ₁(W_{k+1})² − σ₂(W_{k+1})²) (Davis–Kahan in the Yu–Wang–Samworth form). **What this "
+          "check is**: like MC-SMALL-RANK1, a consequence of the conservation law that holds at every point of every "
+          "gradient-flow path with a spectral gap, measured at the limit; small initialisation only makes it O(ε²). "
+          "The Davis–Kahan constant 2 is not tight, so twins with a perturbed constant pass; the exponent twin "
+          "(MUT-MC-SMALL-ALIGN-exponent) is refuted.")
 theorem("MUT-MC-SMALL-ALIGN-exponent", system=SMALL, conclusion="misalign <= imbalance**4/gap**2", expect="fails",
         title="Mutation: misalignment O(ε⁴) instead of O(ε²)", source="mutation of MC-SMALL-ALIGN")
 
