@@ -48,6 +48,7 @@ from scipy.optimize import minimize_scalar
 
 from checker import Enclosure, MeasurementError, Precision, System, system_family, theorem
 from checker import linear as lin
+from checker.proofs import deep_linear_hessian_proof
 from checker.arith import rational, rational_array, rational_power, rational_root, to_jsonable, working_precision
 from checker.spectra import top_eigenvalue_ball, top_eigenvalue_dense, top_eigenvalue_exact
 from checker.strategies import matrices, rationals, vectors
@@ -1286,7 +1287,12 @@ theorem(
           "derivatives of the gradient) and compared entrywise with Jᵀ(2Σ)J built from the Jacobian's closed form "
           "(`hess_gap`); the characteristic polynomial of the P × P Hessian is compared with x^{P−d} times that "
           "of the d × d matrix 2GΣ (`spec_gap`), so the two have the same spectrum and S = 2λ_max(GΣ). Both gaps are "
-          "exact rationals (both are ≥ 0, so their sum is 0 iff both are).")
+          "exact rationals (both are ≥ 0, so their sum is 0 iff both are). **Proof for all depths and widths**: "
+          "`checker.proofs.deep_linear_hessian_proof` reduces, in noncommutative matrix algebra with one abstract "
+          "layer standing for every layer, the Jacobian, its adjoint, JJᵀ = Σ_k‖a_k‖²B_kᵀB_k and the vanishing of "
+          "the residual term at minimisers; that JᵀMJ and M^{½}JJᵀM^{½} share their nonzero spectrum (Sylvester, "
+          "hence S = 2λ_max(GΣ)) is stated there, not reduced.",
+    proof=deep_linear_hessian_proof)
 theorem(
     "MUT-MC-H-anywhere", system=ANYWHERE, conclusion="hess_gap + spec_gap == 0", expect="fails",
     title="Mutation: formula (H) at arbitrary points (the hypothesis ∇R¹(w) = 0 dropped)",
