@@ -29,7 +29,7 @@ from checker.flows import gradient_flow
 from checker.losses import loss
 from checker.nets import Conv1D, MLP, WeightNormMLP, activation
 from checker.proofs import ALL_SIZES, MatrixAlgebra, combine_proofs, prove_rescaling_identity
-from checker.strategies import conv_instances, factorisation_instances, mlp_instances
+from checker.strategies import FACTORISATION_CASES, NETWORK_CASES, conv_instances, factorisation_instances, mlp_instances, orthogonal_part
 
 SOURCE = "Du, Hu & Lee, NeurIPS 2018, arXiv:1806.00900"
 SQUARED = loss("squared")
@@ -55,16 +55,40 @@ MLP_QUANTITIES = {
 
 
 def _mlp_strategy(activations: tuple[str, ...], depth: Any, width: Any, bias: bool) -> st.SearchStrategy:
+    """Networks with per-layer activations, mixing in the boundary cases of
+    :data:`checker.strategies.NETWORK_CASES`; a "kink" makes the checked neuron's pre-activation
+    on the first input exactly 0 (its incoming row, bias included, made orthogonal to its input)."""
     @st.composite
     def draw(d: Any) -> dict:
-        inst = d(mlp_instances(depth=depth, width=width, bias=bias))
+        inst = d(mlp_instances(depth=depth, width=width, bias=bias, cases=NETWORK_CASES))
         hidden = len(inst["widths"]) - 2
         inst["activations"] = [d(st.sampled_from(activations)) for _ in range(hidden)]
         inst["slopes"] = [d(st.integers(1, 6).map(lambda n: f"{n}/7")) for _ in range(hidden)]
         inst["at_zero"] = [d(st.integers(0, 4).map(lambda n: f"{n}/4")) for _ in range(hidden)]
+        if inst["case"] == "kink":
+            _make_kink(inst, bias)
         return inst
 
     return draw()
+
+
+def _make_kink(inst: dict, bias: bool) -> None:
+    h, i, step = inst["layer"], inst["neuron"], 2 if bias else 1
+    net = _network(inst, bias)
+    params = [rational_array(p) for p in inst["params"]]
+    a = list(net.layers(params, rational_array(inst["X"][:1]))[1][h - 1][0])
+    W = inst["params"][(h - 1) * step]
+    if bias:
+        b = inst["params"][(h - 1) * step + 1]
+        row = orthogonal_part(W[i] + [b[i]], a + [1])
+        W[i], b[i] = row[:-1], row[-1]
+    else:
+        W[i] = orthogonal_part(W[i], a)
+
+
+def _mlp_features(inst: dict) -> dict[str, Any]:
+    return {"depth": len(inst["widths"]) - 1, "max width": max(inst["widths"][1:-1]),
+            "activation": inst["activations"][inst["layer"] - 1], "case": inst["case"]}
 
 
 def _degree(name: str) -> int | None:
@@ -176,7 +200,8 @@ def mlp(activations: tuple[str, ...] = ("linear", "relu", "leaky_relu"), depth: 
                   _mlp_strategy(tuple(activations), depth, width, bias), measure, scope,
                   hypotheses=("no biases (or biases counted as incoming weights)", "positively homogeneous activations"),
                   parameters={"activations": activations, "depth": depth, "width": width, "bias": bias,
-                              "count_bias": count_bias, "enforce_hypotheses": enforce_hypotheses})
+                              "count_bias": count_bias, "enforce_hypotheses": enforce_hypotheses},
+                  features=_mlp_features)
 
 
 WEIGHTNORM_QUANTITIES = {
@@ -218,7 +243,8 @@ def weightnorm_mlp(activations: tuple[str, ...] = ("relu", "linear"), width: Any
     return System(f"weightnorm_mlp({'+'.join(activations)}, width {width}{', gain counted' if count_gain else ''})",
                   "one weight-normalised hidden layer", WEIGHTNORM_QUANTITIES, draw(), measure, scope,
                   hypotheses=("every normalised row v_i ≠ 0",),
-                  parameters={"activations": activations, "width": width, "count_gain": count_gain})
+                  parameters={"activations": activations, "width": width, "count_gain": count_gain},
+                  features=_mlp_features)
 
 
 # ------------------------------------------------------------------ proofs for every size
@@ -346,8 +372,11 @@ theorem(
     conclusion="in_dot == out_dot",
     proof=lambda: neuron_proof(1),
     notes="For every hidden neuron, input and linear functional of the output, with any choice of φ'(0) "
-          "in the sub-differential (drawn). Proved symbolically for abstract 1-homogeneous activations at "
-          "fixed widths; certified in exact rationals on drawn linear / ReLU / leaky-ReLU networks.",
+          "in the sub-differential (drawn). Proved for every width, depth and number of inputs: SymPy "
+          "differentiates F along the rays c·in and c·out with the rest of the network an abstract function "
+          "of the neuron's output, and Euler's relation u·φ'(u) = φ(u) closes it. The drawn instances mix "
+          "generic networks with exact ReLU kinks (zero pre-activation at the neuron), dead neurons, "
+          "extreme imbalance (×1000 / ÷1000) and tiny and huge scales.",
 )
 
 theorem(
@@ -358,7 +387,8 @@ theorem(
     conclusion="d_in_sq == d_out_sq",
     proof=lambda: neuron_proof(1),
     notes="Pointwise form dQ/dt = −2(⟨∂L/∂in, in⟩ − ⟨∂L/∂out, out⟩) = 0 at drawn points (THEOREMS.md §0.3-1); "
-          "the trajectory form with the integrator's own error is DHL-T2.1-GF.",
+          "the proof is DHL-I1's with F = L (d/dt‖w‖² = 2⟨w, ẇ⟩ = −2⟨∂L/∂w, w⟩). The trajectory form with the "
+          "integrator's own error is DHL-T2.1-GF.",
 )
 
 theorem(
@@ -368,6 +398,8 @@ theorem(
     system=mlp(),
     conclusion="d_layer_sq == d_next_sq",
     proof=_proof_C21,
+    notes="The per-neuron law summed over the n_h neurons of layer h (rows of W^(h), columns of W^(h+1)), "
+          "for every 1-homogeneous activation; for linear layers also the trace of DHL-LIN's matrix identity.",
 )
 
 theorem(
@@ -378,7 +410,10 @@ theorem(
     conclusion="d_gram_in == d_gram_out",
     proof=_proof_LIN,
     notes="The full n_h × n_h matrix is tested through ⟨C, ·⟩ with a drawn rational test matrix C "
-          "(a nonzero matrix is detected by almost every C).",
+          "(a nonzero matrix is detected by almost every C). Proved in noncommutative matrix algebra for every "
+          "depth and width: the layers before and after h, h+1 are abstract matrices B and A, the gradients "
+          "are proved from F = tr(DᵀAW_{h+1}W_hB) by the product rule, and the flow of the Gram difference "
+          "reduces to the zero word.",
 )
 
 theorem(
@@ -400,7 +435,10 @@ theorem(
     conclusion="gd_d_in_sq - k*gd_d_out_sq == eta**2*(g_in_sq - k*g_out_sq)",
     proof=_proof_GD,
     notes="Exact in rationals: the first-order terms cancel by (I1)/(DHL-K), so finite steps change the "
-          "balance by exactly η²(…) — it is not conserved (see the figure and the mutation MUT-DHL-GD-conserved).",
+          "balance by exactly η²(…) — it is not conserved (see the figure and the mutation MUT-DHL-GD-conserved). "
+          "Proved for every size in three parts: the expansion of ‖w − ηg‖² in vectors of symbolic length, the "
+          "DHL-K lemma, and (linear networks) the full matrix form Δ(W_hW_hᵀ − W_{h+1}ᵀW_{h+1}) = "
+          "η²(G_hG_hᵀ − G_{h+1}ᵀG_{h+1}).",
     figures=(lambda path: _figure_gd_drift(path),),
 )
 
@@ -442,7 +480,8 @@ def conv(activations: tuple[str, ...] = ("relu", "leaky_relu", "linear"), d: Any
 
     return System(f"conv({'+'.join(activations)}, d {d}, kernel {kernel})", "1-D convolution with a shared kernel",
                   CONV_QUANTITIES, draw(), measure, hypotheses=("no biases", "1-homogeneous activation"),
-                  parameters={"activations": activations, "d": d, "kernel": kernel})
+                  parameters={"activations": activations, "d": d, "kernel": kernel},
+                  features=lambda inst: {"d": inst["d"], "kernel": inst["kernel"], "activation": inst["activation"]})
 
 
 def _conv_proof(degree: Any = 1, factor: Any = None) -> Proof:
@@ -507,7 +546,7 @@ def factorisation_step(d1: Any = (1, 4), d2: Any = (1, 4), rank: Any = (1, 3), s
 
     @st.composite
     def draw(dr: Any) -> dict:
-        inst = dr(factorisation_instances(d1=d1, d2=d2, rank=rank))
+        inst = dr(factorisation_instances(d1=d1, d2=d2, rank=rank, cases=FACTORISATION_CASES))
         inst["steps"] = dr(st.integers(*(steps if isinstance(steps, tuple) else (steps, steps))))
         return inst
 
@@ -537,7 +576,9 @@ def factorisation_step(d1: Any = (1, 4), d2: Any = (1, 4), rank: Any = (1, 3), s
 
     return System(f"factorisation_step(d1 {d1}, d2 {d2}, rank {rank}, steps {steps})",
                   "matrix factorisation, exact gradient-descent steps", MF_QUANTITIES, draw(), measure,
-                  parameters={"d1": d1, "d2": d2, "rank": rank, "steps": steps})
+                  parameters={"d1": d1, "d2": d2, "rank": rank, "steps": steps},
+                  features=lambda inst: {"d1": len(inst["U"]), "d2": len(inst["V"]), "rank": len(inst["U"][0]),
+                                         "case": inst["case"]})
 
 
 def mf_proof(eta_power: int = 2) -> Proof:
@@ -566,7 +607,8 @@ theorem(
     system=factorisation_step(),
     conclusion="d_imbalance == eta**2*drift_term",
     proof=mf_proof,
-    notes="Identity (I2), tested through ⟨C, ·⟩ with a drawn test matrix C.",
+    notes="Identity (I2), tested through ⟨C, ·⟩ with a drawn test matrix C; proved in noncommutative matrix "
+          "algebra for every d1, d2, r (and that the step is gradient descent on ½‖UVᵀ − M⋆‖²).",
 )
 
 theorem(
@@ -577,7 +619,10 @@ theorem(
     conclusion="imbalance_change <= drift_bound",
     notes="Iterates are exact rationals (steps η_t = η/(t+1)); the Frobenius norms are enclosed in balls, so "
           "the comparison is certified. T ≥ 2 steps: for T = 1 the bound is an equality (it is (I2), DHL-MF), "
-          "which balls cannot certify.",
+          "which balls cannot certify. Does not discriminate by the automatic twin 'rhs ×(1 + 1/100)': scaling "
+          "an upper bound up weakens it, so that twin cannot fail; the bound is a triangle inequality, tight "
+          "only when the per-step drifts are aligned, so a tightened twin (×99/100) holds on most instances too. "
+          "Its power to fail is shown by MUT-DHL-MF-bound-half, refuted by the search.",
 )
 
 
@@ -637,7 +682,8 @@ def mlp_flow(activations: tuple[str, ...] = ("linear", "square", "relu2"), depth
     return System(f"mlp_flow({'+'.join(activations)}, depth {depth}, width {width}, T {horizon})",
                   "gradient-flow trajectory of a small network (float64 DOP853 with error estimate)",
                   FLOW_QUANTITIES, base.strategy, measure, base.scope, base.hypotheses,
-                  {"activations": activations, "depth": depth, "width": width, "horizon": horizon})
+                  {"activations": activations, "depth": depth, "width": width, "horizon": horizon},
+                  features=_mlp_features, dynamical=True)
 
 
 theorem(
