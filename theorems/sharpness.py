@@ -1434,11 +1434,10 @@ theorem(
           "code, borrowed: a parameter of `residual_flow`) on s ∈ {1/4, 1/2, 1}. Convergence is part of the claim: a "
           "run that does not reach ‖w − w⋆‖ ≤ 1e-9 is an error, never a pass. Targets have ‖w⋆‖ = 1, the authors' "
           "normalisation (MUT-MC-RES-any-norm drops it and is refuted). *Tightness*: the bound has slack at s ≤ 1 "
-          "(see the figure), so the twins C_res × (1 ± 1/100) may also pass: the statement need not discriminate the "
+          "(see MC-REV-RES's figure), so the twins C_res × (1 ± 1/100) may also pass: the statement need not discriminate the "
           "constant, which is unconfirmed anyway; "
           "MUT-MC-RES-large-s shows that it fails for large s, and MC-REV-RES measures the largest s at which C_res "
-          "= 8 holds. (The former form, ‖w − w⋆‖ ≤ tol, held by construction: the run stops at tol/10.)",
-    figures=(figure_residual_constant,))
+          "= 8 holds (its figure). (The former form, ‖w − w⋆‖ ≤ tol, held by construction: the run stops at tol/10.)")
 theorem("MUT-MC-RES-any-norm", system=residual_flow(unit_target=False), conclusion="S <= C_res*L*Lambda*wnorm**(2-2/L)",
         expect="fails", title="Mutation: the residual flatness bound for targets of any norm (‖w⋆‖ ∈ [1/8, 27])",
         source="mutation of MC-RES (the normalisation ‖w⋆‖ = 1 of the authors' code dropped)",
@@ -1479,7 +1478,7 @@ theorem(
     notes="Equality holds when Λ = a (Σ ∝ I, d = 1, or w⋆ a top eigenvector), which the structured instances draw: "
           "both sides are then the same rational and the verdict is exact.")
 
-GD_LIMITS = descent(converged_only=True, max_steps=20000)
+GD_LIMITS = descent(converged_only=True, max_steps=5000)
 theorem(
     "MC-REV-GD", system=GD_LIMITS, conclusion="eta*S <= 2",
     title="Reviewers' question (b): the limit of gradient descent with step η has sharpness at most 2/η",
@@ -1487,7 +1486,7 @@ theorem(
     notes="Where GF from a small initialisation ends near S_bal, GD with a large step ends at a minimiser with "
           "S ≤ 2/η: GD converges (from a set of positive measure) only to linearly stable minimisers, 1 − ηS ≥ −1. "
           "Float64 GD runs (estimate evidence, dynamical system: at best passed) with η = eta_factor/(La‖w⋆‖^{2−2/L}), "
-          "eta_factor ∈ [1/2, 3/2], i.e. around the critical step 2/S_min; runs that do not converge within 20000 "
+          "eta_factor ∈ [1/2, 3/2], i.e. around the critical step 2/S_min; runs that do not converge within 5000 "
           "steps are out of scope (no limit). The figure plots the GD limit's S against η with the curve 2/η: "
           "between 2/S_bal and 2/S_min the limits sit just below 2/η (edge of stability), which is why the twin "
           "with 2 × (1 − 1/100) can fail.",
