@@ -1,14 +1,30 @@
-"""One instance, measured and judged: scope, quantities, extra hypotheses, the enclosed margin.
+"""One instance, measured and judged: scope, quantities, limits, extra hypotheses, the enclosed margin.
 
 :func:`measure_instance` is the whole per-instance semantics of a statement at one precision; the
 search (:mod:`checker.search`) draws instances, escalates precision and aggregates.
+
+Limits.  For a statement with ``limit(EXPR[, RATE])`` nodes, the system's trajectory is measured
+once per instance (:meth:`checker.systems.System.ladder`, horizons ``H_0 < … < H_n`` growing with
+``precision.level``); EXPR is enclosed on every rung and :func:`checker.limits.judge_limit`
+extrapolates the limit with its error.  The node then stands for that enclosure (a quantity named
+``str(node)``).  Two rules keep limits honest:
+
+* a ladder whose error does not shrink (``converging`` False) leaves the instance *undecided*
+  ("ladder not converging"), so the search escalates to a longer horizon;
+* a violated margin whose evidence is only ``estimate`` and rests on an estimated limit is
+  *undecided* ("float evidence cannot refute a limit"): an extrapolation from finitely many
+  horizons is no witness that no horizon can fake (THEOREMS.md §0.2(c)).  A limit refutes only
+  when its enclosure is ``exact`` or ``ball`` (a closed form, a certified bound).
 """
 from __future__ import annotations
 
 from typing import Any
 
-from .arith import Precision
-from .statements import Statement, margin
+import sympy
+
+from .arith import Enclosure, Precision
+from .limits import LimitJudgement, judge_limit
+from .statements import Statement, enclose, limit, margin, without_limits
 from .verdicts import InstanceResult, Outcome, classify
 
 
@@ -17,24 +33,54 @@ def _scale(rel: Any, values: dict) -> float:
     return sum(abs(values[s.name].mid) for s in rel.free_symbols)
 
 
+def _judge(rel: sympy.core.relational.Relational, values: dict[str, Enclosure],
+           precision: Precision) -> tuple[Enclosure, Outcome, str]:
+    """The enclosed margin of ``rel`` (limits already measured), its outcome and evidence."""
+    rel = without_limits(rel)
+    m = margin(rel, values, precision.bits)
+    out, evidence = classify(m, rel.rel_op == "==", rel.rel_op in ("<", ">"), _scale(rel, values), precision.bits)
+    return m, out, evidence
+
+
+def judge_limits(stmt: Statement, instance: dict, precision: Precision) -> dict[limit, LimitJudgement]:
+    """Every ``limit`` node of ``stmt`` judged on one trajectory ladder of ``instance``."""
+    ladder = stmt.system.ladder(instance, precision, stmt.trajectory_symbols)
+    judged = {}
+    for node in stmt.limits:
+        samples = [enclose(node.expr, {n: column[k] for n, column in ladder.values.items()}, precision.bits)
+                   for k in range(len(ladder.horizons))]
+        judged[node] = judge_limit(samples, ladder.horizons, node.rate, precision.bits)
+    return judged
+
+
 def measure_instance(stmt: Statement, instance: dict, precision: Precision) -> InstanceResult:
     """The outcome of ``stmt`` on ``instance`` at ``precision`` (no escalation; exceptions propagate)."""
     system = stmt.system
     reason = system.scope(instance, precision)
     if reason:
         return InstanceResult(instance, Outcome.OUT_OF_SCOPE, precision=precision, reason=reason)
-    values = {k: v for k, v in system.measured(instance, precision, stmt.symbols).items() if k in stmt.symbols}
-    for k, hyp in enumerate(stmt.hypothesis_relations):
-        m = margin(hyp, values, precision.bits)
-        out, _ = classify(m, hyp.rel_op == "==", hyp.rel_op in ("<", ">"), _scale(hyp, values), precision.bits)
+    names = stmt.symbols
+    values = {k: v for k, v in system.measured(instance, precision, names).items() if k in names} if names else {}
+    limits: dict[str, dict] = {}
+    if stmt.limits:
+        judged = judge_limits(stmt, instance, precision)
+        values.update({str(node): j.enclosure for node, j in judged.items()})
+        limits = {str(node.expr): j.detail for node, j in judged.items()}
+        stalled = [str(node) for node, j in judged.items() if not j.converging]
+        if stalled:
+            return InstanceResult(instance, Outcome.UNDECIDED, precision=precision, values=values, limits=limits,
+                                  reason=f"ladder not converging: {', '.join(stalled)}")
+    for hyp in stmt.hypothesis_relations:
+        m, out, _ = _judge(hyp, values, precision)
         if out is Outcome.VIOLATED:
             return InstanceResult(instance, Outcome.OUT_OF_SCOPE, m, precision=precision,
-                                  reason=f"hypothesis {hyp} fails", values=values)
+                                  reason=f"hypothesis {hyp} fails", values=values, limits=limits)
         if out is Outcome.UNDECIDED:
             return InstanceResult(instance, Outcome.UNDECIDED, m, precision=precision,
-                                  reason=f"hypothesis {hyp} undecided", values=values)
-    rel = stmt.relation
-    m = margin(rel, values, precision.bits)
-    out, evidence = classify(m, rel.rel_op == "==", rel.rel_op in ("<", ">"), _scale(rel, values), precision.bits)
-    return InstanceResult(instance, out, m, evidence, precision, values=values)
-
+                                  reason=f"hypothesis {hyp} undecided", values=values, limits=limits)
+    m, out, evidence = _judge(stmt.relation, values, precision)
+    if out is Outcome.VIOLATED and evidence == "estimate" and any(
+            values[str(node)].kind == "estimate" for node in stmt.relation.atoms(limit)):
+        return InstanceResult(instance, Outcome.UNDECIDED, m, evidence, precision, values=values, limits=limits,
+                              reason="float evidence cannot refute a limit")
+    return InstanceResult(instance, out, m, evidence, precision, values=values, limits=limits)

@@ -11,6 +11,13 @@ Expressions over exact inputs using only field operations, ``Abs``, ``Max``, ``M
 whose value is rational (integer exponents, or e.g. ``(16/81)^(3/4) = 8/27``) are evaluated in exact
 rationals; anything else (irrational powers, ``exp``, ``log``, ball or estimated inputs) in arb balls
 at the working precision.
+
+A conclusion or hypothesis may contain ``limit(EXPR)`` or ``limit(EXPR, RATE)``: the limit of EXPR
+along the system's trajectory as the horizon ``H → ∞``.  EXPR is over the system's
+``trajectory_quantities``; RATE, an expression in the horizon symbol ``H``, is the theorem's rate
+form ``EXPR(H) = L + c·RATE(H) + o(RATE(H))``.  Symbols outside ``limit(...)`` are ordinary
+quantities.  Each ``limit`` node is measured as one more quantity, named ``str(node)``, whose
+enclosure is the extrapolated limit (:mod:`checker.evaluation`, :func:`checker.limits.judge_limit`).
 """
 from __future__ import annotations
 
@@ -23,6 +30,7 @@ from flint import arb, fmpq
 from sympy.parsing.sympy_parser import parse_expr, standard_transformations
 
 from .arith import Enclosure, rational, rational_root, weakest, working_precision
+from .limits import HORIZON
 from .systems import System
 
 RELATIONS = (sympy.Eq, sympy.Ge, sympy.Gt, sympy.Le, sympy.Lt)
@@ -32,11 +40,54 @@ class StatementError(ValueError):
     """A statement is malformed (bad syntax, unknown quantity, not a relation)."""
 
 
-def parse_relation(text: Any, names: set[str], where: str) -> sympy.core.relational.Relational:
+class limit(sympy.Function):
+    """``limit(EXPR)`` / ``limit(EXPR, RATE)``: the limit of EXPR along the trajectory as ``H → ∞``,
+    with the optional rate form RATE(H) (see the module docstring).  Never evaluated by SymPy."""
+
+    nargs = (1, 2)
+
+    @property
+    def expr(self) -> sympy.Expr:
+        return self.args[0]
+
+    @property
+    def rate(self) -> sympy.Expr | None:
+        return self.args[1] if len(self.args) == 2 else None
+
+    def _latex(self, printer: Any) -> str:
+        body = printer._print(self.expr)
+        rate = "" if self.rate is None else rf"\ \left(\text{{rate }} {printer._print(self.rate)}\right)"
+        return rf"\lim_{{H \to \infty}} \left({body}\right){rate}"
+
+
+def limits_of(rel: sympy.Basic) -> list[limit]:
+    """The ``limit`` nodes of ``rel``, in a deterministic order (by their string form)."""
+    return sorted(rel.atoms(limit), key=str)
+
+
+def outer_symbols(expr: sympy.Basic) -> set[sympy.Symbol]:
+    """The free symbols of ``expr`` outside its ``limit`` nodes (the ordinary quantities)."""
+    if isinstance(expr, limit):
+        return set()
+    if expr.is_Symbol:
+        return {expr}
+    return set().union(*(outer_symbols(a) for a in expr.args))
+
+
+def without_limits(rel: sympy.core.relational.Relational) -> sympy.core.relational.Relational:
+    """``rel`` with every ``limit`` node replaced by the symbol named ``str(node)`` (its measured value)."""
+    subs = {node: sympy.Symbol(str(node)) for node in rel.atoms(limit)}
+    return rel.func(*(a.xreplace(subs) for a in rel.args), evaluate=False)
+
+
+def parse_relation(text: Any, names: set[str], where: str,
+                   trajectory_names: frozenset[str] = frozenset()) -> sympy.core.relational.Relational:
     """A SymPy relation from a string (``==`` allowed) or a relation, over the symbols ``names``.
 
     Every name is read as a plain real symbol, so quantity names such as ``S``, ``E``, ``N`` or
-    ``gamma`` never collide with SymPy's constants and functions.
+    ``gamma`` never collide with SymPy's constants and functions.  Inside ``limit(EXPR, RATE)``,
+    EXPR may use only ``trajectory_names`` and RATE only the horizon ``H``.  Float literals are
+    rejected (a statement's constants are exact rationals).
     """
     if isinstance(text, sympy.logic.boolalg.BooleanAtom):
         raise StatementError(f"{where}: the relation is identically {text} (SymPy decided it from the symbols' "
@@ -44,7 +95,8 @@ def parse_relation(text: Any, names: set[str], where: str) -> sympy.core.relatio
     if isinstance(text, sympy.core.relational.Relational):
         rel = text
     elif isinstance(text, str):
-        local = {n: sympy.Symbol(n) for n in names}
+        local = {n: sympy.Symbol(n) for n in {*names, *trajectory_names, HORIZON.name}}
+        local["limit"] = limit
         parts = re.split(r"(?<![<>=!])==(?!=)", text)
         try:
             if len(parts) == 2:
@@ -53,7 +105,9 @@ def parse_relation(text: Any, names: set[str], where: str) -> sympy.core.relatio
                 rel = parse_expr(text, local_dict=local, transformations=standard_transformations, evaluate=False)
             else:
                 raise StatementError(f"{where}: more than one '==' in {text!r}")
-        except (SyntaxError, TypeError, sympy.SympifyError, TokenError_) as exc:
+        except (SyntaxError, TypeError, ValueError, sympy.SympifyError, TokenError_) as exc:
+            if isinstance(exc, StatementError):
+                raise
             raise StatementError(f"{where}: cannot parse {text!r}: {exc}") from None
     else:
         raise StatementError(f"{where}: expected a string or a SymPy relation, got {type(text).__name__}")
@@ -67,10 +121,30 @@ def parse_relation(text: Any, names: set[str], where: str) -> sympy.core.relatio
     # Symbols carry no assumptions, so SymPy never decides a relation (e.g. a**2 >= 0) by itself:
     # the checker measures it.  Relations built by users with assumptions are re-expressed.
     rel = rel.func(*(a.xreplace({s: sympy.Symbol(s.name) for s in rel.free_symbols}) for a in rel.args), evaluate=False)
-    unknown = sorted(s.name for s in rel.free_symbols if s.name not in names)
+    floats = sorted(repr(float(f)) for f in rel.atoms(sympy.Float))
+    if floats:
+        raise StatementError(f"{where}: float literal {', '.join(floats)} in {text!r}: write it as a rational "
+                             f"(e.g. 1/10), so the statement means one exact number")
+    unknown = sorted(s.name for s in outer_symbols(rel) if s.name not in names)
     if unknown:
         raise StatementError(f"{where}: unknown quantity {', '.join(map(repr, unknown))}; known: {', '.join(sorted(names))}")
+    for node in limits_of(rel):
+        _check_limit(node, trajectory_names, where)
     return rel
+
+
+def _check_limit(node: limit, trajectory_names: frozenset[str], where: str) -> None:
+    """Raise a ``StatementError`` unless ``node`` is ``limit(EXPR[, RATE(H)])`` over trajectory quantities."""
+    if node.expr.atoms(limit) or (node.rate is not None and node.rate.atoms(limit)):
+        raise StatementError(f"{where}: nested limit in {node}")
+    if not trajectory_names:
+        raise StatementError(f"{where}: {node}: the system measures no trajectory, so it has no limits")
+    outside = sorted(s.name for s in node.expr.free_symbols if s.name not in trajectory_names)
+    if outside:
+        raise StatementError(f"{where}: {node}: {', '.join(map(repr, outside))} is not a trajectory quantity; "
+                             f"trajectory quantities: {', '.join(sorted(trajectory_names))}")
+    if node.rate is not None and node.rate.free_symbols - {HORIZON}:
+        raise StatementError(f"{where}: {node}: the rate form must be an expression in the horizon H alone")
 
 
 try:  # the tokenizer error type moved between Python versions
@@ -243,17 +317,27 @@ class Statement:
         if self.expect not in ("holds", "fails"):
             raise StatementError(f"{self.id}: expect must be 'holds' or 'fails', got {self.expect!r}")
         names = set(self.system.quantities)
-        self.relation = parse_relation(self.conclusion, names, f"{self.id} conclusion")
+        trajectory = frozenset(self.system.trajectory_quantities)
+        self.relation = parse_relation(self.conclusion, names, f"{self.id} conclusion", trajectory)
         hyps = (self.hypotheses,) if isinstance(self.hypotheses, (str, sympy.Basic)) else tuple(self.hypotheses)
         self.hypothesis_relations = tuple(
-            parse_relation(h, names, f"{self.id} hypothesis {k + 1}") for k, h in enumerate(hyps)
+            parse_relation(h, names, f"{self.id} hypothesis {k + 1}", trajectory) for k, h in enumerate(hyps)
         )
 
     @property
     def symbols(self) -> set[str]:
-        """Every quantity name the conclusion and the extra hypotheses use."""
-        rels = (self.relation, *self.hypothesis_relations)
-        return {s.name for r in rels for s in r.free_symbols}
+        """Every quantity name the conclusion and the extra hypotheses use outside ``limit(...)``."""
+        return {s.name for r in (self.relation, *self.hypothesis_relations) for s in outer_symbols(r)}
+
+    @property
+    def limits(self) -> list[limit]:
+        """Every ``limit`` node of the conclusion and the extra hypotheses (each once, ordered)."""
+        return sorted({n for r in (self.relation, *self.hypothesis_relations) for n in r.atoms(limit)}, key=str)
+
+    @property
+    def trajectory_symbols(self) -> set[str]:
+        """Every trajectory quantity name used inside the ``limit(...)`` nodes."""
+        return {s.name for n in self.limits for s in n.expr.free_symbols}
 
     def latex(self) -> str:
         return sympy.latex(self.relation)

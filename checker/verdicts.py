@@ -63,6 +63,7 @@ class InstanceResult:
     reason: str = ""
     values: dict[str, Enclosure] = field(default_factory=dict)
     seconds: float = 0.0
+    limits: dict[str, dict] = field(default_factory=dict)  # str(EXPR) -> the limit judgement's detail
 
     @property
     def margin_value(self) -> float | None:
@@ -78,6 +79,7 @@ class InstanceResult:
             "reason": self.reason,
             "values": {k: v.to_json() for k, v in self.values.items()},
             "instance": self.instance,
+            "limits": self.limits,
         }
 
 
