@@ -359,6 +359,16 @@ def homogeneity_degree(net: AbstractNetwork) -> int | None:
     return None
 
 
+def log_clock_factor(clock: str, power: float, log_total: float, V: np.ndarray) -> float:
+    """``log c`` of a clock (:func:`clock_field`): ``-½ log‖V‖²`` for arc length, ``-a log|log ℒ|``
+    for the rescaled loss clock (``+∞`` while ``ℒ ≥ 1``, where it is undefined)."""
+    if clock == "arc":
+        return -0.5 * math.log(float(V @ V))
+    if power:
+        return -power * math.log(-log_total) if log_total < 0 else math.inf
+    return 0.0
+
+
 def clock_field(problem: Classifier, clock: str, piece: Piece | None = None,
                 deadline: float = math.inf) -> Callable[[float, np.ndarray], np.ndarray]:
     """The right-hand side in ``clock`` of the state ``(u, r, log t, path)``, ``θ = e^r u``.
@@ -375,7 +385,11 @@ def clock_field(problem: Classifier, clock: str, piece: Piece | None = None,
     ``θ``, whose norm grows without bound while some of its coordinates stay near 0: relative
     and absolute tolerances then mean the same thing on every coordinate.  Exactly:
     ``du/ds = (cV - u⟨u,cV⟩/‖u‖²)/e^r``, ``dr/ds = ⟨u,cV⟩/(‖u‖²e^r)`` (so ``d(e^r u)/ds = cV``) and
-    ``d path/ds = ‖du/ds‖/‖u‖``.  Past ``deadline`` (``time.perf_counter()``) it raises
+    ``d path/ds = ‖du/ds‖/‖u‖``.  ``d(log t)/ds`` is capped at ``√(max/(P+3))·ε``: the solver divides
+    the field by tolerances ``≥ ε`` and sums squares over the ``P + 3`` coordinates, which must stay
+    finite (a start with a tiny loss, ``ℒ(θ₀) ≈ e^{-1000}``, would otherwise overflow).  The cap
+    is harmless: ``θ`` does not depend on ``log t``, and ``log t`` is attracted to its true value
+    at a rate of the size of that derivative once the cap is inactive.  Past ``deadline`` (``time.perf_counter()``) it raises
     :class:`FlowError`.  (Carrying ``log t + log ℒ``, which stays of order ``log log t``,
     instead of ``log t`` was tried: its derivative is a difference of two terms of order ``log t``
     whose rounding noise then dominates the error control, and the integrator crawls.)
@@ -386,18 +400,15 @@ def clock_field(problem: Classifier, clock: str, piece: Piece | None = None,
     K = homogeneity_degree(problem.net)
     power = 1.0 - 2.0 / K if K else 0.0
     piece = piece or Piece.smooth()
+    finfo = np.finfo(float)
+    log_rate_cap = math.log(math.sqrt(float(finfo.max) / (P + 3)) * float(finfo.eps))
 
     def rhs(s: float, state: np.ndarray) -> np.ndarray:
         if time.perf_counter() > deadline:
             raise FlowError(f"the integration ran out of time at log t = {state[P + 1]:.4g}")
         u, r, logt = state[:P], state[P], state[P + 1]
         log_total, V = problem.piece_velocity(np.exp(r) * u, piece)
-        if clock == "arc":
-            log_c = -0.5 * math.log(float(V @ V))
-        elif power:
-            log_c = -power * math.log(-log_total) if log_total < 0 else math.inf
-        else:
-            log_c = 0.0
+        log_c = log_clock_factor(clock, power, log_total, V)
         with np.errstate(over="ignore"):  # inf on a wild Newton iterate: the step is retried
             c, scale = float(np.exp(log_c)), float(np.exp(-r))
             uu = float(u @ u)
@@ -405,7 +416,7 @@ def clock_field(problem: Classifier, clock: str, piece: Piece | None = None,
             out = np.empty_like(state)
             out[:P] = (c * V - radial * u) * scale
             out[P] = radial * scale
-            out[P + 1] = float(np.exp(min(log_c - logt - log_total, 700.0)))
+            out[P + 1] = float(np.exp(min(log_c - logt - log_total, log_rate_cap)))
             out[P + 2] = float(np.linalg.norm(out[:P])) / math.sqrt(uu)
         return out
 
@@ -502,10 +513,11 @@ def integrate_flow(problem: Classifier, theta0: np.ndarray, ladder: np.ndarray, 
     piece = _start_piece(problem, np.asarray(theta0, dtype=float)) if kinks else Piece.smooth()
     if kinks:
         state[:P] = kinks.project(state[:P], piece.sliding)
-    s = 0.0
-    samples: list[tuple[np.ndarray, tuple[int, ...]]] = []
+    s, state[P + 1] = _frozen_start(problem, clock, piece, state)
+    samples: list[tuple[np.ndarray, tuple[int, ...]]] = [  # rungs passed while θ is frozen at θ₀
+        (np.concatenate([state[:P + 1], [h], state[P + 2:]]), piece.sliding) for h in ladder if h <= state[P + 1]]
     steps = evaluations = switches = 0
-    while True:
+    while len(samples) < len(ladder):
         rhs = clock_field(problem, clock, piece, start + max_seconds)
         jac = clock_jacobian(problem, rhs) if method in ("LSODA", "Radau", "BDF") else None
         options = {"jac": jac} if jac is not None else {}
@@ -514,7 +526,10 @@ def integrate_flow(problem: Classifier, theta0: np.ndarray, ladder: np.ndarray, 
         armed = _armed(kink_values(state)) if kinks else None
         fired = None
         while fired is None:
-            message = solver.step()
+            try:
+                message = solver.step()
+            except (ValueError, FloatingPointError) as exc:  # non-finite values inside the solver
+                raise FlowError(f"{method} failed at log t = {solver.t:.6g}: {exc}") from None
             steps += 1
             if solver.status == "failed" or not np.all(np.isfinite(solver.y)):
                 raise FlowError(f"{method} failed at log t = {solver.y_old[P + 1] if solver.y_old is not None else 0:.6g}: {message}")
@@ -548,6 +563,24 @@ def integrate_flow(problem: Classifier, theta0: np.ndarray, ladder: np.ndarray, 
     return Trajectory(logt=Y[:, P + 1], thetas=thetas, path=Y[:, P + 2], sliding=[sl for _, sl in samples],
                       rtol=rtol, method=method, clock_name=clock, steps=steps, evaluations=evaluations,
                       switches=switches, seconds=time.perf_counter() - start)
+
+
+def _frozen_start(problem: Classifier, clock: str, piece: Piece, state: np.ndarray) -> tuple[float, float]:
+    """``(s₀, log t(s₀))``: the clock's start advanced in closed form over the interval in which ``θ``
+    moves by less than its rounding, ``s₀ = ε·ρ/(c‖V‖)``.  There ``c`` and ``ℒ`` are constant to
+    rounding, so ``dt/ds = c/ℒ`` integrates to ``t(s₀) = 1 + s₀c/ℒ``.  From a start with a tiny loss
+    (``ℒ(θ₀) ≈ e^{-500}``) ``log t`` leaps by hundreds over that interval, a ramp ``log t ≈ log s +
+    const`` that an integrator would otherwise follow in thousands of geometrically growing steps."""
+    P = problem.net.size
+    K = homogeneity_degree(problem.net)
+    log_total, V = problem.piece_velocity(state_theta(state, P), piece)
+    log_c = log_clock_factor(clock, 1.0 - 2.0 / K if K else 0.0, log_total, V)
+    speed = float(np.linalg.norm(V))
+    if not math.isfinite(log_c) or speed == 0:
+        return 0.0, float(state[P + 1])
+    log_s0 = math.log(np.finfo(float).eps) + state[P] - log_c - math.log(speed)
+    x = log_c - log_total + log_s0  # log(s₀c/ℒ)
+    return math.exp(log_s0), (x + math.log1p(math.exp(-x)) if x > 0 else math.log1p(math.exp(x)))
 
 
 def _root(f: Callable[[float], float], a: float, b: float) -> float:

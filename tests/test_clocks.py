@@ -121,3 +121,20 @@ def test_gradient_descent_tracks_gradient_flow() -> None:
     exact = naive_flow(prob, theta0, 1 + T, method="DOP853", rtol=1e-12).theta
     gaps = [np.linalg.norm(gradient_descent(prob, theta0, T / n, n)[-1] - exact) for n in (50, 100)]
     assert gaps[1] == pytest.approx(gaps[0] / 2, rel=0.1)
+
+
+def test_start_with_an_astronomically_small_loss() -> None:
+    """A squared-ReLU start with ℒ(θ₀) ≈ e^{-462} (from `check JT-T4.1 --profile thorough`, where BDF
+    met NaN/inf): the clock's start is advanced in closed form while θ is frozen, the log t rate is
+    capped below overflow, and the run reaches log t = 10³ in a few hundred steps."""
+    X = np.array([[-9 / 5, 16 / 5, -67 / 30], [-3, 21 / 5, 1 / 5], [13 / 7, -7 / 2, 12 / 5], [-3, 21 / 5, 1 / 5],
+                  [-5 / 2, 3, -27 / 5]])
+    Y = np.array([[-1.0], [-1.0], [1.0], [-1.0], [-1.0]])
+    theta = np.array([31 / 40, -73 / 15, 61 / 40, -23 / 25, 157 / 30, -33 / 25, 1, -71 / 70])
+    prob = Classifier(MLP((3, 2, 1), (activation("relu2"),)), X, Y, loss("exp"))
+    assert prob.log_loss(theta) < -400
+    run = integrate_flow(prob, theta, horizon_ladder(1e3, 2), rtol=1e-8)
+    assert run.steps < 2000 and np.all(np.isfinite(run.thetas))
+    frozen = run.logt < -prob.log_loss(theta) - 40
+    assert frozen[0] and np.allclose(run.thetas[frozen], theta, rtol=1e-12)
+    assert run.logt == pytest.approx(horizon_ladder(1e3, 2))

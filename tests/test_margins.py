@@ -4,6 +4,7 @@ pointwise formulas checked against integration."""
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -163,3 +164,10 @@ def test_figures(figure, tmp_path) -> None:
     out = tmp_path / "fig.png"
     caption = figure(out)
     assert out.stat().st_size > 1000 and caption
+
+
+def test_relative_step_at_the_origin() -> None:
+    """`check LL-T4.1 --profile thorough --seed 1` drew θ = 0 (out of scope, but its GD step is drawn
+    first): the relative step has no scale there and is 1, not a math domain error."""
+    inst = {"arch": "relu", "loss": "exp", "width": 2, "X": [["1", "0"], ["0", "1"]], "y": [1, -1], "theta": ["0"] * 6}
+    assert M._relative_step(inst, Fraction(1)) == "1"

@@ -55,6 +55,7 @@ SOURCE_LL = "Lyu & Li, ICLR 2020, arXiv:1906.05890"
 SOURCE_JT = "Ji & Telgarsky, NeurIPS 2020, arXiv:2006.06657"
 ARCHS = ("linear", "relu", "leaky", "sqrelu", "conv")
 SMOOTH_ARCHS = ("linear", "sqrelu")  # locally Lipschitz gradient (JT-T4.1)
+CASES = ("generic", "tie", "kink", "tiny", "huge")  # boundary instances (classification_instances)
 LOSSES = ("exp", "logistic")
 
 # ------------------------------------------------------------------------------ networks
@@ -243,9 +244,17 @@ def classification_instances(draw: Any, archs: tuple[str, ...] = ARCHS, losses: 
     convolution), 2–5 points in dimension 2–3 (3–4 for ``conv``), a separating teacher plus a
     small rational perturbation — or, one time in four, a random rational ``θ`` — scaled by the
     least power of 2 that brings ``ℒ`` below ``ℓ(0)``.  With ``step``, a gradient-descent step
-    ``η`` that moves ``θ`` by ``2^k·p/q`` (``k = 0..6``) times its norm."""
+    ``η`` that moves ``θ`` by ``2^k·p/q`` (``k = 0..6``) times its norm.
+
+    ``case`` mixes in the boundary instances where claims hold with equality or break
+    (:data:`CASES`): ``tie``, a repeated point, so two margins are exactly equal; ``kink``, a
+    hidden unit of a two-layer ReLU/leaky-ReLU net made exactly orthogonal to a point (a zero
+    pre-activation at θ₀, where the flow starts on a switching surface); ``tiny``, the data scaled
+    by 2⁻⁶ (the weights' scaling then compensates); ``huge``, the weights scaled so that every
+    margin is at least 2⁶ times what ``ℒ < ℓ(0)`` needs (``ℒ(θ₀)`` astronomically small).  Elsewhere pre-activations are nudged off 0."""
     arch = draw(st.sampled_from(archs))
-    inst: dict[str, Any] = {"arch": arch, "loss": draw(st.sampled_from(losses))}
+    case = draw(st.sampled_from(CASES if arch in ("relu", "leaky") else tuple(c for c in CASES if c != "kink")))
+    inst: dict[str, Any] = {"arch": arch, "loss": draw(st.sampled_from(losses)), "case": case}
     tau = Fraction(1, 2)
     if arch == "conv":
         d, s = draw(st.integers(3, 4)), 2
@@ -265,6 +274,10 @@ def classification_instances(draw: Any, archs: tuple[str, ...] = ARCHS, losses: 
             inst["width"] = draw(st.integers(2, 3))
         if arch == "leaky":
             inst["slope"] = draw(st.sampled_from(("1/10", "1/5", "1/2")))
+    if case == "tie":
+        X, y = X + [X[0]], y + [y[0]]
+    elif case == "tiny":
+        X = [[c / 64 for c in x] for x in X]
     inst["X"], inst["y"] = X, y
     size = network(inst).size
     if draw(st.integers(0, 3)) == 0:
@@ -272,7 +285,16 @@ def classification_instances(draw: Any, archs: tuple[str, ...] = ARCHS, losses: 
     else:
         base = teacher(inst, u, teach)
         theta = [b + Fraction(c) / 10 for b, c in zip(base, draw(vectors(size)))]
-    theta = _scaled_below_ell0(inst, _nudge_off_kinks(inst, theta))
+    if case == "kink":  # the last hidden unit orthogonal to the first point: v ← v − (⟨v, x⟩/‖x‖²)x
+        j, x = inst["width"] - 1, X[0]
+        v = theta[j * d:(j + 1) * d]
+        c = sum(a * b for a, b in zip(v, x)) / sum(b * b for b in x)
+        theta[j * d:(j + 1) * d] = [a - c * b for a, b in zip(v, x)]
+    else:
+        theta = _nudge_off_kinks(inst, theta)
+    theta = _scaled_below_ell0(inst, theta)
+    if case == "huge":  # every margin 2⁶ times larger (Φ is K-homogeneous)
+        theta = [c * 2 ** math.ceil(6 / degree(inst)) for c in theta]
     inst["X"] = [[rational_str(c) for c in x] for x in X]
     inst["theta"] = [rational_str(c) for c in theta]
     if step:
@@ -304,6 +326,14 @@ def classification_scope(inst: dict, precision: Precision) -> str | None:
     return loss_scope(q, inst["loss"], precision.bits)
 
 
+def classification_features(inst: dict) -> dict[str, Any]:
+    """The instance mix: case (:data:`CASES`), architecture, loss, homogeneity degree, depth, width,
+    dimension, points."""
+    return {"case": inst.get("case", "generic"), "architecture": inst["arch"], "loss": inst["loss"], "K": degree(inst),
+            "depth": inst.get("depth", 2), "width": inst.get("width", inst.get("kernel")),
+            "d": len(inst["X"][0]), "n": len(inst["X"])}
+
+
 # ------------------------------------------------------------------------------ LL-M: scalar inequality
 
 MARGIN_VECTOR_QUANTITIES = {
@@ -316,8 +346,9 @@ MARGIN_VECTOR_QUANTITIES = {
 
 @system_family(MARGIN_VECTOR_QUANTITIES)
 def margin_vectors(convention: str = "sum", losses: tuple[str, ...] = LOSSES) -> System:
-    """Margin vectors ``q ∈ ℚ^N`` (``N = 2..6``) with ``ℒ_sum = Σ ℓ(q_n) < ℓ(0)``, measured in arb
-    balls from exact rationals.  ``convention="mean"`` transcribes (M) with the mean loss
+    """Margin vectors ``q ∈ ℚ^N`` (``N = 2..8``) with ``ℒ_sum = Σ ℓ(q_n) < ℓ(0)``, measured in arb
+    balls from exact rationals; the first margin is repeated 0–2 times (ties among margins, where
+    the smallest margins are equal).  ``convention="mean"`` transcribes (M) with the mean loss
     ``(1/N)Σℓ(q_n) = ℓ(z)`` of Ji–Telgarsky's normalisation (§2.0) in place of the sum."""
     if convention not in ("sum", "mean"):
         raise ValueError("convention is 'sum' or 'mean'")
@@ -326,7 +357,12 @@ def margin_vectors(convention: str = "sum", losses: tuple[str, ...] = LOSSES) ->
     def draw(dr: Any) -> dict:
         shift = dr(st.integers(0, 4))
         q = dr(st.lists(positive_rationals(), min_size=2, max_size=6))
+        q = q + [q[0]] * dr(st.integers(0, 2))
         return {"loss": dr(st.sampled_from(losses)), "q": [rational_str(Fraction(c) + shift) for c in q]}
+
+    def features(inst: dict) -> dict[str, Any]:
+        q = rational_array(inst["q"])
+        return {"loss": inst["loss"], "N": len(q), "ties": len(q) - len(set(q))}
 
     def scope(inst: dict, precision: Precision) -> str | None:
         return loss_scope(rational_array(inst["q"]), inst["loss"], precision.bits)
@@ -350,7 +386,8 @@ def margin_vectors(convention: str = "sum", losses: tuple[str, ...] = LOSSES) ->
     return System(f"margin_vectors({convention})",
                   "exact margin vectors q with Σℓ(q_n) < ℓ(0); (M) evaluated in arb balls",
                   MARGIN_VECTOR_QUANTITIES, draw(), measure, scope,
-                  ("ℒ_sum = Σ_n ℓ(q_n) < ℓ(0), certified in balls (§2.0)",), {"convention": convention, "losses": losses})
+                  ("ℒ_sum = Σ_n ℓ(q_n) < ℓ(0), certified in balls (§2.0)",), {"convention": convention, "losses": losses},
+                  features=features)
 
 
 # ------------------------------------------------------------------------------ LL-T4.1: pointwise monotonicity
@@ -412,6 +449,8 @@ def network_points(archs: tuple[str, ...] = ARCHS, losses: tuple[str, ...] = LOS
             if inst["arch"] != "sqrelu":
                 raise MeasurementError("neuron_identity is defined for squared-ReLU networks only")
             out["neuron_identity"] = Enclosure.exact(_neuron_identity(ex, identity_factor))
+        if names <= set(out):
+            return out
         with working_precision(bits):
             q = ex.margins()
             lossfn = ex.loss
@@ -443,7 +482,8 @@ def network_points(archs: tuple[str, ...] = ARCHS, losses: tuple[str, ...] = LOS
                   POINT_QUANTITIES, classification_instances(archs, losses, step=True), measure, classification_scope,
                   ("every point classified correctly and ℒ_sum(θ) < ℓ(0), certified in balls (§2.0 (A4))",
                    "Φ positively K-homogeneous (no biases, homogeneous activations) (A2)"),
-                  {"archs": archs, "losses": losses, "identity_factor": identity_factor})
+                  {"archs": archs, "losses": losses, "identity_factor": identity_factor},
+                  features=classification_features)
 
 
 # ------------------------------------------------------------------------------ the hard-margin SVM
@@ -779,13 +819,6 @@ def flow_trajectory(inst: dict, precision: Precision, names: frozenset[str]) -> 
     return LimitLadder(tuple(float(h) for h in rungs), values, "log t", note)
 
 
-def flow_features(inst: dict) -> dict[str, Any]:
-    """The instance mix: architecture, loss, homogeneity degree, depth, width, dimension, points."""
-    return {"architecture": inst["arch"], "loss": inst["loss"], "K": degree(inst),
-            "depth": inst.get("depth", 2), "width": inst.get("width", inst.get("kernel")),
-            "d": len(inst["X"][0]), "n": len(inst["X"])}
-
-
 FLOW_STRATEGY = classification_instances(ARCHS, LOSSES)
 
 
@@ -829,7 +862,7 @@ def margin_flows(archs: tuple[str, ...] = ARCHS, requirement: str = "") -> Syste
                   FLOW_QUANTITIES, FLOW_STRATEGY, measure, scope,
                   hypotheses + ((requirement,) if requirement else ()), {"archs": archs},
                   trajectory=flow_trajectory, trajectory_quantities=TRAJECTORY_QUANTITIES,
-                  features=flow_features, dynamical=True)
+                  features=classification_features, dynamical=True)
 
 
 # ------------------------------------------------------------------------------ closed-form limits (mutations)
@@ -839,13 +872,13 @@ def margin_flows(archs: tuple[str, ...] = ARCHS, requirement: str = "") -> Syste
 # (or in balls) and a violation is a certified witness, whatever the horizon.
 
 LIMIT_QUANTITIES = {
-    "qmin_ratio_limit": "lim |q_min/log t − 1| of the closed-form solution",
+    "qmin_limit": "lim q_min(t) = q_min(w_∞) of the closed-form limit w_∞ (exact)",
     "svm_sin2_limit": "sin²∠(lim u_t, u_SVM), exact from the closed-form limit",
     "margin_gap_limit": "|γ̄(lim) K^{K/2}/γ⋆ − 1| of the closed-form limit direction",
     "kkt_limit": "KKT residual of (P) at the closed-form limit direction, at the scale where q = 1",
     "one_minus_cos_limit": "1 − cos∠(θ, −∇ℒ) along the closed-form solution (constant on a ray)",
 }
-SQUARE_QUANTITIES = {k: LIMIT_QUANTITIES[k] for k in ("qmin_ratio_limit", "svm_sin2_limit", "margin_gap_limit")}
+SQUARE_QUANTITIES = {k: LIMIT_QUANTITIES[k] for k in ("qmin_limit", "svm_sin2_limit", "margin_gap_limit")}
 BIAS_QUANTITIES = {"kkt_limit": LIMIT_QUANTITIES["kkt_limit"]}
 RAY_QUANTITIES = {"one_minus_cos_limit": LIMIT_QUANTITIES["one_minus_cos_limit"]}
 
@@ -910,7 +943,7 @@ def square_loss_limits() -> System:
             gamma_bar = arb(qmin) / arb(_dot(w, w)).sqrt()
             gamma_star = arb(1) / arb(_dot(svm.w, svm.w)).sqrt() if svm.exact else arb(svm.gamma_star(), 1e-10)
             out["margin_gap_limit"] = Enclosure.ball(abs(gamma_bar / gamma_star - 1), "ball arithmetic on the exact limit")
-        out["qmin_ratio_limit"] = Enclosure.exact(1, "q_min tends to the finite q_min(w_∞), so q_min/log t → 0")
+        out["qmin_limit"] = Enclosure.exact(qmin, "q_min(w_∞) of the exact least-squares limit")
         return out
 
     return System("square_loss_limits", "gradient flow of a linear predictor on the squared loss: exact limit",
@@ -1247,11 +1280,12 @@ theorem(
           "is checked against that error, with the tolerance 1/10.",
 )
 theorem(
-    "MUT-LL-T4.3-square", title="(mutation) q_min/log t → 1 for the squared loss",
+    "MUT-LL-T4.3-square", title="(mutation) q_min/log t → 1, so q_min → ∞, for the squared loss",
     source="mutation of LL-T4.3 (THEOREMS.md §2 (iv))",
-    system=square_loss_limits(), conclusion="qmin_ratio_limit <= 1/100", expect="fails",
-    notes="The witness is a closed form: the squared-loss flow of a linear predictor converges to a finite w_∞ "
-          "(exact), so q_min stays bounded and |q_min/log t − 1| → 1.",
+    system=square_loss_limits(), conclusion="1/(1 + Abs(qmin_limit)) == 0", expect="fails",
+    notes="LL-T4.3's q_min/log t → 1 implies q_min → ∞, i.e. lim 1/(1 + |q_min|) = 0. The witness is a closed "
+          "form: the squared-loss flow of a linear predictor converges to the exact least-squares limit w_∞ "
+          "(least_squares_limit), so lim q_min(t) = q_min(w_∞) is an exact rational and 1/(1 + |q_min(w_∞)|) > 0.",
 )
 theorem(
     "LL-T4.4", title="Limit directions are KKT points of min ½‖θ‖² s.t. q_n(θ) ≥ 1",
@@ -1267,11 +1301,11 @@ theorem(
 theorem(
     "MUT-LL-T4.4-bias", title="(mutation) limit directions are KKT points for a network with an output bias",
     source="mutation of LL-T4.4 (THEOREMS.md §2 (ii): non-homogeneous predictors)",
-    system=output_bias_limits(), conclusion="kkt_limit <= 1/10", expect="fails",
+    system=output_bias_limits(), conclusion="kkt_limit == 0", expect="fails",
     notes="The witness is a closed form, which no finite horizon can fake: gradient flow of a two-layer linear "
           "network with biases on one point is solvable (see the system), its limit direction has output bias "
-          "0 while ∂q/∂c = y, so no multiple of it is a KKT point of (P); the residual at the scale q = 1 is "
-          "1/√(1 + 2‖x̃‖) (x̃ = (x, 1)), enclosed in balls, ≥ 1/√(1 + 2·17) > 1/10 on the drawn data.",
+          "0 while ∂q/∂c = y, so no multiple of it is a KKT point of (P): the residual at the scale q = 1, "
+          "1/√(1 + 2‖x̃‖) (x̃ = (x, 1)), is enclosed in balls away from 0.",
 )
 theorem(
     "JT-T3.1", title="Directional convergence: the Cauchy diameter of θ/‖θ‖ over a decade of log t → 0",
@@ -1303,7 +1337,7 @@ theorem(
 theorem(
     "MUT-JT-T4.1-autodiff", title="(mutation) alignment for ReLU networks with the autodiff subgradient",
     source="mutation of JT-T4.1 (THEOREMS.md §2 (v))",
-    system=sliding_rays(), conclusion="one_minus_cos_limit <= 1/100", expect="fails",
+    system=sliding_rays(), conclusion="one_minus_cos_limit == 0", expect="fails",
     notes="The witness is a closed form: an exact self-similar Clarke solution θ(t) = r(t)θ₀ of a two-layer ReLU "
           "network that slides on a kink (unit j with ⟨v_j, x_n⟩ = 0 is pushed towards activity by the point "
           "x_m and back by x_n; the Clarke selection σ = p ∈ (0, 1) keeps it on the kink). All margins are "
@@ -1328,7 +1362,7 @@ theorem(
 theorem(
     "MUT-JT-LIN-square", title="(mutation) maximum-margin direction for the squared loss",
     source="mutation of JT-LIN (THEOREMS.md §2 (iv))",
-    system=square_loss_limits(), conclusion="Max(svm_sin2_limit, margin_gap_limit) <= 1/100", expect="fails",
+    system=square_loss_limits(), conclusion="Max(svm_sin2_limit, margin_gap_limit) == 0", expect="fails",
     notes="The witness is a closed form: gradient flow of a linear predictor on the squared loss is linear and "
           "converges to the least-squares solution nearest w₀ in the row space, computed exactly; its angle to "
           "the exactly polished SVM direction is an exact rational (sin²) and its margin gap a ball.",
