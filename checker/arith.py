@@ -144,6 +144,15 @@ def to_jsonable(arr: Any) -> Any:
     return arr
 
 
+def decimal_str(x: arb, digits: int) -> str:
+    """The exact point ``x`` (an arb midpoint or radius) in decimal to ``digits`` significant digits:
+    float64's ``g`` format inside its range, arb's own decimal outside it (underflow to 0, overflow)."""
+    f = float(x)
+    if (f == 0 and not x.is_zero()) or not math.isfinite(f):
+        return x.str(digits, radius=False)
+    return f"{f:.{digits}g}"
+
+
 @dataclass(frozen=True)
 class Enclosure:
     """A measured value with its error: ``exact`` (fmpq), ``ball`` (arb) or ``estimate``.
@@ -188,8 +197,20 @@ class Enclosure:
     def radius(self) -> float:
         return 0.0 if self.kind == "exact" else float(self.value.rad())
 
+    @property
+    def mid_str(self) -> str:
+        """The midpoint to 6 significant digits (see :func:`decimal_str`)."""
+        if self.kind == "exact" and self.value.q < 10**6:
+            return rational_str(self.value)
+        return decimal_str(self.as_ball().mid(), 6)
+
+    @property
+    def radius_str(self) -> str:
+        """The radius to 2 significant digits: ``2e-614`` stays ``2e-614`` where a float64 prints 0."""
+        return "0" if self.kind == "exact" else decimal_str(self.value.rad(), 2)
+
     def to_json(self) -> dict:
-        out = {"kind": self.kind, "value": self.mid, "radius": self.radius}
+        out = {"kind": self.kind, "value": self.mid, "radius": self.radius, "radius_str": self.radius_str}
         if self.kind == "exact":
             out["exact"] = rational_str(self.value)
         if self.note:
@@ -198,8 +219,8 @@ class Enclosure:
 
     def __str__(self) -> str:
         if self.kind == "exact":
-            return rational_str(self.value) if self.value.q < 10**6 else f"{self.mid:.6g} (exact)"
-        return f"{self.mid:.6g} ± {self.radius:.2g} ({self.kind})"
+            return self.mid_str if self.value.q < 10**6 else f"{self.mid_str} (exact)"
+        return f"{self.mid_str} ± {self.radius_str} ({self.kind})"
 
 
 def weakest(kinds: list[str]) -> str:

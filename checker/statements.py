@@ -244,6 +244,36 @@ def _fold(op: Callable[[arb, arb], arb], args: list[arb]) -> arb:
     return out
 
 
+def _decide_algebraic(expr: sympy.Expr, values: Mapping[str, fmpq], bits: int) -> Enclosure | None:
+    """An enclosure of ``expr`` at exact inputs whose ball contains 0, decided exactly when the value
+    is an algebraic number (rational powers of rationals, field operations, …); None otherwise.
+
+    The value ``α`` is a SymPy number; its minimal polynomial ``p`` over ℚ decides it: ``p = x``
+    means ``α = 0`` exactly, degree 1 means ``α`` is the rational root of ``p``.  Otherwise ``α`` is
+    irrational, hence ``α ≠ 0``, and the ball precision is doubled until the ball excludes 0: that
+    terminates because the radius of a ball evaluation at exact inputs tends to 0 with the
+    precision, and the result is a rigorous ball of certain sign.
+    """
+    number = expr.xreplace({sympy.Symbol(n): sympy.Rational(int(q.p), int(q.q)) for n, q in values.items()}).doit()
+    if number.is_Rational:
+        return Enclosure.exact(number, "exact rational (algebraic simplification)")
+    if number.is_algebraic is not True:
+        return None
+    x = sympy.Dummy("x")
+    poly = sympy.Poly(sympy.minimal_polynomial(number, x), x)
+    if poly.degree() == 1:
+        c1, c0 = poly.all_coeffs()
+        return Enclosure.exact(sympy.Rational(-c0, c1), f"exact: algebraic number with minimal polynomial {poly.as_expr()}")
+    precision = bits
+    while True:
+        precision *= 2
+        with working_precision(precision):
+            ball = _ball(expr, {n: arb(q) for n, q in values.items()})
+        if not ball.contains(0):
+            return Enclosure(ball, "ball", f"irrational algebraic number (minimal polynomial of degree {poly.degree()}): "
+                                           f"sign certain at {precision} bits")
+
+
 def enclose(expr: sympy.Expr, values: Mapping[str, Enclosure], bits: int) -> Enclosure:
     """Enclosure of ``expr`` with each free symbol replaced by its measured enclosure."""
     names = {s.name for s in expr.free_symbols}
@@ -257,6 +287,10 @@ def enclose(expr: sympy.Expr, values: Mapping[str, Enclosure], bits: int) -> Enc
     if not ball.is_finite():
         raise ArithmeticError(f"non-finite enclosure of {expr} (a log or power of a non-positive value?)")
     if kind == "exact":
+        if ball.contains(0):
+            decided = _decide_algebraic(expr, {n: values[n].value for n in names}, bits)
+            if decided is not None:
+                return decided
         return Enclosure(ball, "ball", f"ball arithmetic at {bits} bits on exact inputs")
     notes = sorted({values[n].note for n in names if values[n].kind == kind and values[n].note})
     return Enclosure(ball, kind, "; ".join(notes) or f"ball arithmetic at {bits} bits")

@@ -1,6 +1,8 @@
 """Statements: parsing, interval evaluation of margins, classification and aggregation."""
 from __future__ import annotations
 
+import math
+
 import pytest
 import sympy
 from flint import arb, fmpq
@@ -96,3 +98,33 @@ def test_relations_sympy_already_decided_are_rejected():
 def test_relations_are_never_decided_by_sympy_assumptions():
     rel = parse_relation(sympy.Ge(sympy.Symbol("a", real=True), 0), NAMES, "t")
     assert isinstance(rel, sympy.Ge) and parse_relation("a**2 >= 0", NAMES, "t") != sympy.true
+
+
+def _rel_margin(text, **vals):
+    names = set(vals)
+    return margin(parse_relation(text, names, "t"), {k: Enclosure.exact(v) for k, v in vals.items()}, 128)
+
+
+def test_equality_of_algebraic_numbers_is_decided_exactly():
+    """S = 2·L·Λ^{1/L}·a^{1−1/L}·w^{2−2/L} at L = 3, Λ = 2, a = 4, w = 2: 6·2^{1/3}·2^{4/3}·2^{4/3} = 48, a
+    rational made of irrational factors; the README form's ball straddles 0, the exact decision settles it."""
+    vals = dict(L=3, Lambda=2, a=4, wnorm=2, S=48)
+    rhs = "2*L*Lambda**(1/L)*a**(1-1/L)*wnorm**(2-2/L)"
+    for rel, outcome in ((f"S >= {rhs}", Outcome.HOLDS), (f"S > {rhs}", Outcome.VIOLATED), (f"S == {rhs}", Outcome.HOLDS)):
+        m = _rel_margin(rel, **vals)
+        assert m.kind == "exact" and m.value == 0  # never a straddling ball
+        assert classify(m, "==" in rel, ">" in rel and ">=" not in rel, 1.0, 128) == (outcome, "exact")
+
+
+def test_irrational_algebraic_margins_get_a_certain_sign_at_raised_precision():
+    below = fmpq(math.isqrt(2 * 4 ** 300), 2 ** 300)  # below √2 by less than 2^-300
+    m = _rel_margin("S >= Lambda**(1/2)", S=below, Lambda=2)
+    assert m.kind == "ball" and m.value < 0 and "sign certain at" in m.note
+    assert classify(m, False, False, 1.0, 128)[0] is Outcome.VIOLATED
+
+
+def test_margins_sympy_simplifies_are_exact_and_transcendental_ones_stay_balls():
+    assert _rel_margin("S >= exp(Lambda) - exp(Lambda)", S=0, Lambda=1).kind == "exact"
+    near_e = fmpq(int(sympy.floor(sympy.E * 2 ** 300)), 2 ** 300)
+    m = _rel_margin("S >= exp(Lambda)", S=near_e, Lambda=1)
+    assert m.kind == "ball" and m.value.contains(0)  # e is transcendental: no exact decision, undecided
