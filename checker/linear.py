@@ -410,5 +410,31 @@ def gradient_descent_run(layers0: Sequence[np.ndarray], readout: np.ndarray, sig
     return _gd_run(unflatten(theta, layer_shapes), eta * steps, d, False, steps, "GD")
 
 
+def gradient_descent_ball(layers0: Sequence[np.ndarray], readout: np.ndarray, sigma: np.ndarray, b: np.ndarray,
+                          w_star: np.ndarray, eta: Any, steps: int, bits: int) -> tuple[Layers, Any]:
+    """``steps`` iterations of exact gradient descent ``W ← W − η∇R(W)`` enclosed in arb balls.
+
+    The inputs are exact (rationals, or floats, which are exact binary rationals) or balls
+    (``eta`` may be an irrational step enclosed in a ball); every product is a ball operation at
+    ``bits``, so the returned layers and ``‖w − w⋆‖`` enclose the exact iterate after ``steps`` steps
+    from exactly ``layers0``: a float64 run's finite-horizon outcome, replayed rigorously.  Radii
+    grow geometrically along the run (interval arithmetic bounds the step's Jacobian entrywise in
+    absolute value, which can expand where the exact map contracts), so long runs need more
+    ``bits``; a run whose balls lose all accuracy returns a non-finite or huge distance ball.
+    """
+    from flint import arb
+
+    from .arith import working_precision
+
+    with working_precision(bits):
+        ball = np.vectorize(lambda x: x if isinstance(x, arb) else arb(x), otypes=[object])
+        W = [ball(np.asarray(M, dtype=object)) for M in layers0]
+        p, S, bb, ws, step = ball(np.asarray(readout, dtype=object)), ball(sigma), ball(b), ball(w_star), ball(eta)[()]
+        for _ in range(steps):
+            W = [Wk - step * Gk for Wk, Gk in zip(W, gradient(W, p, S, bb))]
+        e = end_to_end(W, p) - ws
+        return W, (e @ e).sqrt()
+
+
 def _gd_run(layers: Layers, time: float, distance: float, converged: bool, steps: int, method: str) -> FlowRun:
     return FlowRun(layers, layers, layers, time, distance, converged, 0.0, steps, method)

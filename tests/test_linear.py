@@ -101,3 +101,19 @@ def test_gradient_descent_converges_below_and_diverges_far_above_the_threshold()
     assert lin.gradient_descent_run(init, np.ones(1), sigma, b, w_star, 0.05, 20000, 1e-8).converged
     far = lin.gradient_descent_run(init, np.ones(1), sigma, b, w_star, 50.0, 2000, 1e-8)
     assert not far.converged and far.method == "GD (diverged)"
+
+
+def test_ball_gradient_descent_encloses_the_float_run():
+    from flint import arb, fmpq
+
+    rng = np.random.default_rng(1)
+    layers = [0.3 * rng.standard_normal(s) for s in [(2, 2), (1, 2)]]
+    sigma = np.array([[fmpq(1, 2), fmpq(0)], [fmpq(0), fmpq(1, 4)]], dtype=object)
+    b = np.array([fmpq(1, 3), fmpq(-1, 5)], dtype=object)
+    w_star = np.array([fmpq(2, 3), fmpq(-4, 5)], dtype=object)
+    f = lambda A: np.asarray(A, dtype=float)  # noqa: E731
+    run = lin.gradient_descent_run(layers, np.ones(1), f(sigma), f(b), f(w_star), 0.25, 300, 0.0)
+    W, dist = lin.gradient_descent_ball(layers, np.array([fmpq(1)], dtype=object), sigma, b, w_star, fmpq(1, 4), 300, 256)
+    assert all(abs(float(x.mid()) - y) < 1e-12 and float(x.rad()) < 1e-25 for Wb, Wf in zip(W, run.layers)
+               for x, y in zip(Wb.ravel(), Wf.ravel()))
+    assert isinstance(dist, arb) and abs(float(dist.mid()) - run.distance) < 1e-12

@@ -162,7 +162,6 @@ def test_strict_lower_bound_is_refuted_at_a_structured_equality_case():
     assert res.counterexample["case"] in ("w⋆ eigenvector", "Σ ∝ I", "repeated eigenvalues")
 
 
-@pytest.mark.xfail(reason="needs CORE's exact sign decision at algebraic equality cases (issue 8 item 5)", strict=False)
 def test_readme_form_of_the_unbalanced_upper_bound_is_certified():
     """2LΛ^{1/L}a^{1−1/L}‖w⋆‖^{2−2/L} as written in the README: equal to S_min (an algebraic number)
     on the equality cases, decided exactly there."""
@@ -206,3 +205,14 @@ def test_singular_covariance_uses_the_minimum_norm_solution():
     reg = mc.regression(inst)
     assert reg.singular and list(reg.w_star) == [1, 1] and mc.MIN.scope(inst, Precision()).startswith("Σ")
     assert mc.DEGENERATE.scope(inst, Precision()) is None
+
+
+def test_gd_convergence_witness_is_replayed_in_balls():
+    """MUT-MC-LR-GD-below rests on a float64 GD run; its counterexample is certified by the ball replay."""
+    from checker.search import replay, run_statement
+
+    stmt = STATEMENTS["MUT-MC-LR-GD-below"]
+    res = run_statement(stmt, FAST_SHRINK, seed=0, database_dir=None)
+    assert res.verdict is Verdict.REFUTED, res.message
+    again = replay(stmt, res.counterexample, QUICK)
+    assert again.verdict is Verdict.REFUTED and set(again.evidence) <= {"exact", "ball"}
