@@ -1458,7 +1458,8 @@ theorem(
           "small-initialisation theorem, S ≤ C_res·LΛ‖w⋆‖^{2−2/L}, with C_res = 8 (MC-SMALL's constant from the authors' "
           "code, borrowed: a parameter of `residual_flow`) on s ∈ {1/4, 1/2, 1}. Convergence is part of the claim: a "
           "run that does not reach ‖w − w⋆‖ ≤ 1e-9 is an error, never a pass. Targets have ‖w⋆‖ = 1, the authors' "
-          "normalisation (MUT-MC-RES-any-norm drops it and is refuted). *Tightness*: the bound has slack at s ≤ 1 "
+          "normalisation (MUT-MC-RES-any-norm drops it and is refuted); so ‖w⋆‖^{2−2/L} = 1 and the exponent twins "
+          "coincide with the statement and pass. *Tightness*: the bound has slack at s ≤ 1 "
           "(see MC-REV-RES's figure), so the twins C_res × (1 ± 1/100) may also pass: the statement need not discriminate the "
           "constant, which is unconfirmed anyway; "
           "MUT-MC-RES-large-s shows that it fails for large s, and MC-REV-RES measures the largest s at which C_res "
@@ -1513,8 +1514,10 @@ theorem(
           "Float64 GD runs (estimate evidence, dynamical system: at best passed) with η = eta_factor/(La‖w⋆‖^{2−2/L}), "
           "eta_factor ∈ [1/2, 3/2], i.e. around the critical step 2/S_min; runs that do not converge within 5000 "
           "steps are out of scope (no limit). The figure plots the GD limit's S against η with the curve 2/η: "
-          "between 2/S_bal and 2/S_min the limits sit just below 2/η (edge of stability), which is why the twin "
-          "with 2 × (1 − 1/100) can fail.",
+          "between 2/S_bal and 2/S_min the limits sit just below 2/η (edge of stability), so the tightened twin "
+          "with 2 × (1 − 1/100) fails exactly on runs that end within 1% of 2/η; draws that miss that window "
+          "(most runs end at S_bal, far below 2/η) leave it passing, and then the statement does not discriminate "
+          "on those draws.",
     figures=(figure_gd_sharpness_vs_step,))
 
 REV_RES = residual_flow(s_values=("0", "1/2", "1", "3/2", "2", "3"))
