@@ -159,11 +159,18 @@ class Enclosure:
 
     ``value`` is an ``fmpq`` for exact enclosures and an ``arb`` otherwise (for estimates the
     ball's radius is the estimated error).  ``note`` says where the error bound comes from.
+
+    ``budget`` (estimates only) is the error the estimate was required to stay within, stated a
+    priori by whoever measured it: an integrator's tolerance propagated over the horizon, a float
+    fallback's rounding bound ``1e-12·(1 + |lhs| + |rhs|)·#terms`` (THEOREMS.md §0.2(a)), a limit
+    judge's error shown to shrink along the ladder.  An identity over estimates holds only within
+    a stated budget (:func:`checker.verdicts.classify`).
     """
 
     value: Any
     kind: str
     note: str = ""
+    budget: float | None = None
 
     @staticmethod
     def exact(q: Any, note: str = "exact rational") -> "Enclosure":
@@ -178,11 +185,13 @@ class Enclosure:
         return Enclosure(a, "ball", note)
 
     @staticmethod
-    def estimate(value: float, error: float, note: str = "estimated error") -> "Enclosure":
+    def estimate(value: float, error: float, note: str = "estimated error", budget: float | None = None) -> "Enclosure":
         value, error = float(value), float(error)
         if not (math.isfinite(value) and math.isfinite(error)):
             raise ArithmeticError(f"non-finite estimate {value} ± {error}")
-        return Enclosure(arb(value, abs(error)), "estimate", note)
+        if budget is not None and not (math.isfinite(budget) and budget >= 0):
+            raise ValueError(f"an error budget is a finite non-negative number, got {budget!r}")
+        return Enclosure(arb(value, abs(error)), "estimate", note, budget)
 
     def as_ball(self) -> arb:
         return arb(self.value) if self.kind == "exact" else self.value
@@ -211,6 +220,8 @@ class Enclosure:
 
     def to_json(self) -> dict:
         out = {"kind": self.kind, "value": self.mid, "radius": self.radius, "radius_str": self.radius_str}
+        if self.budget is not None:
+            out["budget"] = self.budget
         if self.kind == "exact":
             out["exact"] = rational_str(self.value)
         if self.note:

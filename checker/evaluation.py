@@ -7,7 +7,8 @@ Limits.  For a statement with ``limit(EXPR[, RATE])`` nodes, the system's trajec
 once per instance (:meth:`checker.systems.System.ladder`, horizons ``H_0 < … < H_n`` growing with
 ``precision.level``); EXPR is enclosed on every rung and :func:`checker.limits.judge_limit`
 extrapolates the limit with its error.  The node then stands for that enclosure (a quantity named
-``str(node)``).  Two rules keep limits honest:
+``str(node)``), whose error is also its stated budget, so an identity ``limit(EXPR) == c`` passes
+exactly when ``c`` lies inside the extrapolated limit's error.  Two rules keep limits honest:
 
 * a ladder whose error does not shrink (``converging`` False) leaves the instance *undecided*
   ("ladder not converging"), so the search escalates to a longer horizon;
@@ -18,6 +19,7 @@ extrapolates the limit with its error.  The node then stands for that enclosure 
 """
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import sympy
@@ -42,6 +44,15 @@ def _judge(rel: sympy.core.relational.Relational, values: dict[str, Enclosure],
     return m, out, evidence
 
 
+def _stated(limit_enclosure: Enclosure) -> Enclosure:
+    """A limit's enclosure with its budget stated: an estimated limit's error, from a ladder on which
+    it shrinks, is the budget an identity on that limit is held to (DESIGN.md: *passed* when the
+    claimed value lies inside the extrapolated limit's error and that error shrinks)."""
+    if limit_enclosure.kind != "estimate" or limit_enclosure.budget is not None:
+        return limit_enclosure
+    return dataclasses.replace(limit_enclosure, budget=limit_enclosure.radius)
+
+
 def judge_limits(stmt: Statement, instance: dict, precision: Precision) -> dict[limit, LimitJudgement]:
     """Every ``limit`` node of ``stmt`` judged on one trajectory ladder of ``instance``."""
     ladder = stmt.system.ladder(instance, precision, stmt.trajectory_symbols)
@@ -64,7 +75,7 @@ def measure_instance(stmt: Statement, instance: dict, precision: Precision) -> I
     limits: dict[str, dict] = {}
     if stmt.limits:
         judged = judge_limits(stmt, instance, precision)
-        values.update({str(node): j.enclosure for node, j in judged.items()})
+        values.update({str(node): _stated(j.enclosure) for node, j in judged.items()})
         limits = {str(node.expr): j.detail for node, j in judged.items()}
         stalled = [str(node) for node, j in judged.items() if not j.converging]
         if stalled:

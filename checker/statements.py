@@ -293,7 +293,20 @@ def enclose(expr: sympy.Expr, values: Mapping[str, Enclosure], bits: int) -> Enc
                 return decided
         return Enclosure(ball, "ball", f"ball arithmetic at {bits} bits on exact inputs")
     notes = sorted({values[n].note for n in names if values[n].kind == kind and values[n].note})
-    return Enclosure(ball, kind, "; ".join(notes) or f"ball arithmetic at {bits} bits")
+    return Enclosure(ball, kind, "; ".join(notes) or f"ball arithmetic at {bits} bits", _budget(expr, values, bits))
+
+
+def _budget(expr: sympy.Expr, values: Mapping[str, Enclosure], bits: int) -> float | None:
+    """The stated budget of an estimated ``expr``: the radius of ``expr`` evaluated in balls with every
+    estimate input widened to its own budget (so budgets propagate as errors do); None unless every
+    estimate input states one."""
+    names = {s.name for s in expr.free_symbols}
+    estimates = [n for n in names if values[n].kind == "estimate"]
+    if not estimates or any(values[n].budget is None for n in estimates):
+        return None
+    balls = {n: arb(values[n].value.mid(), values[n].budget) if n in estimates else values[n].as_ball() for n in names}
+    with working_precision(bits):
+        return float(_ball(expr, balls).rad())
 
 
 def margin(rel: sympy.core.relational.Relational, values: Mapping[str, Enclosure], bits: int) -> Enclosure:
@@ -302,7 +315,7 @@ def margin(rel: sympy.core.relational.Relational, values: Mapping[str, Enclosure
         diff = enclose(rel.lhs - rel.rhs, values, bits)
         if diff.kind == "exact":
             return Enclosure.exact(-abs(diff.value))
-        return Enclosure(-abs(diff.value), diff.kind, diff.note)
+        return Enclosure(-abs(diff.value), diff.kind, diff.note, diff.budget)
     expr = rel.lhs - rel.rhs if isinstance(rel, (sympy.Ge, sympy.Gt)) else rel.rhs - rel.lhs
     return enclose(expr, values, bits)
 

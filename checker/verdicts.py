@@ -1,16 +1,26 @@
 """Verdict kinds, per-instance outcomes and their aggregation (DESIGN.md contract).
 
-Per instance, the enclosed margin ``m`` of the conclusion decides:
+Per instance, the enclosed margin ``m`` of the conclusion decides (for an identity ``lhs == rhs``
+the margin is ``m = −|lhs − rhs|``, never positive):
 
 ========================  ==========================================================
-outcome                   condition
+outcome (evidence)        condition
 ========================  ==========================================================
-``holds`` (certified)     exact ``m >= 0`` (``> 0`` for strict relations), or a rigorous
-                          ball with ``m >= 0`` (``m > 0``) entirely
-``holds`` (passed)        an estimated ball with ``m >= 0`` (``m > 0``) entirely, or an identity whose
-                          non-exact enclosure of ``lhs - rhs`` contains 0 and is narrower
-                          than the equality budget ``2^{-bits/2}·(1 + |lhs| + |rhs|)``
-``violated``              ``m < 0`` entirely (exact, rigorous or outside the estimate)
+``holds`` (exact)         exact ``m >= 0`` (``> 0`` for strict relations; ``m = 0`` for identities)
+``holds`` (ball)          an inequality whose rigorous ball has ``m >= 0`` (``m > 0``) entirely
+``holds`` (estimate)      an inequality whose estimated ball has ``m >= 0`` (``m > 0``) entirely;
+                          an identity whose non-exact enclosure contains 0 and whose radius is
+                          within its budget: for balls the rounding budget
+                          ``2^{-bits/2}·(1 + Σ|q|)`` of ball arithmetic at ``bits``, for
+                          estimates the budget their measurement stated
+                          (:attr:`checker.arith.Enclosure.budget`, propagated through the
+                          relation); an estimate identity with no stated budget is undecided,
+                          whatever its radius.  An identity is never better than ``estimate``
+                          in balls: a ball cannot show that a difference is exactly 0
+``violated`` (its kind)   ``m < 0`` entirely (``m <= 0`` for strict inequalities); the evidence
+                          is the margin's kind, so a refutation resting only on float
+                          estimates is labelled ``estimate`` (a violated estimate on a limit is
+                          undecided instead, :mod:`checker.evaluation`)
 ``undecided``             the enclosure straddles the threshold: escalate precision first
 ``out_of_scope``          a hypothesis of the system or statement is false
 ``error``                 the measurement broke (NaN, overflow, timeout, exception)
@@ -93,8 +103,8 @@ def classify(margin: Enclosure, is_identity: bool, strict: bool, scale: float, b
     if (ball <= 0) if (strict and not is_identity) else (ball < 0):
         return Outcome.VIOLATED, margin.kind
     if is_identity:
-        budget = 2.0 ** (-bits / 2) * (1.0 + scale)
-        if margin.kind == "estimate" or float(ball.rad()) <= budget:
+        budget = margin.budget if margin.kind == "estimate" else 2.0 ** (-bits / 2) * (1.0 + scale)
+        if budget is not None and float(ball.rad()) <= budget:
             return Outcome.HOLDS, "estimate"  # an identity in balls is never better than passed
         return Outcome.UNDECIDED, margin.kind
     if (ball > 0) if strict else (ball >= 0):

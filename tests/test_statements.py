@@ -128,3 +128,24 @@ def test_margins_sympy_simplifies_are_exact_and_transcendental_ones_stay_balls()
     near_e = fmpq(int(sympy.floor(sympy.E * 2 ** 300)), 2 ** 300)
     m = _rel_margin("S >= exp(Lambda)", S=near_e, Lambda=1)
     assert m.kind == "ball" and m.value.contains(0)  # e is transcendental: no exact decision, undecided
+
+
+def test_an_estimate_identity_holds_only_within_a_stated_budget():
+    near = -abs(arb(0, 1e-9))
+    assert classify(Enclosure(near, "estimate"), True, False, 1.0, 128) == (Outcome.UNDECIDED, "estimate")
+    assert classify(Enclosure(near, "estimate", budget=1e-8), True, False, 1.0, 128) == (Outcome.HOLDS, "estimate")
+    assert classify(Enclosure(near, "estimate", budget=1e-10), True, False, 1.0, 128)[0] is Outcome.UNDECIDED
+    assert classify(Enclosure(arb(-1, 1e-9), "estimate", budget=1.0), True, False, 1.0, 128) == (Outcome.VIOLATED, "estimate")
+
+
+def test_budgets_propagate_through_the_relation_like_errors():
+    vals = {"a": Enclosure.estimate(1.0, 1e-9, budget=1e-8), "S": Enclosure.exact(1)}
+    m = margin(parse_relation("3*a == 3*S", NAMES, "t"), vals, 128)
+    assert m.kind == "estimate" and 3e-8 <= m.budget < 3.1e-8
+    assert classify(m, True, False, 1.0, 128)[0] is Outcome.HOLDS
+    unstated = {"a": Enclosure.estimate(1.0, 1e-9), "S": Enclosure.estimate(1.0, 1e-9, budget=1.0)}
+    assert margin(parse_relation("a == S", NAMES, "t"), unstated, 128).budget is None
+
+
+def test_an_estimate_violation_keeps_its_evidence_label():
+    assert classify(Enclosure.estimate(-1.0, 1e-9), False, False, 1.0, 128) == (Outcome.VIOLATED, "estimate")
