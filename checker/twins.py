@@ -16,8 +16,11 @@ Each twin is judged on the parent's own in-scope instances with the parent's mea
 refutes the twin, and the twin's verdict is :func:`checker.verdicts.aggregate` of those outcomes.
 An instance the parent left undecided is undecided for every twin.
 
-A statement **discriminates** when every twin is refuted.  It **does not discriminate** when some
-twin is not refuted: on the instances drawn, the check could not tell the claim from a claim that
+Twins come in *sites*: the three perturbations of one constant, the two of one exponent, the
+strict twin, the scaled side.  Moving a bound's constant one way weakens it (``a² + b² ≥ 1.98ab``
+is true), so a site is *discriminated* when at least one of its twins is refuted.  A statement
+**discriminates** when every site is.  It **does not discriminate** when some site is not (no
+twin of it refuted): on the instances drawn, the check could not tell the claim from a claim that
 is false by that perturbation (it would also have been green for the twin), so its green verdict
 says less than it seems — the instances are too easy, the measurement too coarse, or the claimed
 constant is not sharp.  For a bound, the smallest perturbation that is refuted is the *empirical
@@ -53,6 +56,7 @@ class Twin:
 
     relation: sympy.core.relational.Relational
     perturbation: str
+    site: str
 
 
 Path = tuple[int, ...]
@@ -77,7 +81,8 @@ def _replace(expr: sympy.Basic, path: Path, new: sympy.Basic) -> sympy.Basic:
 
 
 def _perturbations(rel: sympy.core.relational.Relational) -> Iterator[tuple[int, Path, sympy.Basic, str]]:
-    """(side, path, new node, description) for every constant and exponent perturbation."""
+    """(side, path, new node, description) for every constant and exponent perturbation; the
+    perturbed node's site is (side, path)."""
     for side, expr in enumerate((rel.lhs, rel.rhs)):
         for path, node in _nodes(expr):
             if isinstance(node, sympy.Pow) and node.exp != -1:
@@ -95,13 +100,13 @@ def derive(stmt: Statement) -> list[Twin]:
     for side, path, new, word in _perturbations(rel):
         sides = [rel.lhs, rel.rhs]
         sides[side] = _replace(sides[side], path, new)
-        twins.append(Twin(rel.func(*sides, evaluate=False), word))
+        twins.append(Twin(rel.func(*sides, evaluate=False), word, f"{'lr'[side]}{list(path)}"))
     if not twins:
         scaled = rel.rhs + sympy.Rational(1, 100) if rel.rhs == 0 else sympy.Rational(101, 100) * rel.rhs
         word = "rhs + 1/100" if rel.rhs == 0 else "rhs ×(1 + 1/100)"
-        twins.append(Twin(rel.func(rel.lhs, scaled, evaluate=False), word))
+        twins.append(Twin(rel.func(rel.lhs, scaled, evaluate=False), word, "scaled side"))
     if type(rel) in _STRICT:
-        twins.append(Twin(_STRICT[type(rel)](rel.lhs, rel.rhs, evaluate=False), f"{rel.rel_op} made strict"))
+        twins.append(Twin(_STRICT[type(rel)](rel.lhs, rel.rhs, evaluate=False), f"{rel.rel_op} made strict", "strict"))
     unique: dict[str, Twin] = {}
     for t in twins:
         if t.relation != rel:
@@ -129,7 +134,7 @@ def summarise(stmt: Statement, twins: list[Twin], outcomes: list[list[list[Any]]
 
     ``outcomes[k]`` lists the twin ``k``'s ``[outcome, evidence, margin]`` on each in-scope
     instance of the parent.  ``discriminates`` is None without twins, else True exactly when
-    every twin is refuted.
+    every site has a refuted twin.
     """
     rows = []
     for k, (twin, per_instance) in enumerate(zip(twins, outcomes)):
@@ -139,13 +144,14 @@ def summarise(stmt: Statement, twins: list[Twin], outcomes: list[list[list[Any]]
         violated = [e for o, e, _ in per_instance if o == Outcome.VIOLATED.value]
         rows.append({
             "id": f"{stmt.id}~{k + 1}", "relation": str(twin.relation), "latex": sympy.latex(twin.relation),
-            "perturbation": twin.perturbation, "verdict": verdict.value,
+            "perturbation": twin.perturbation, "site": twin.site, "verdict": verdict.value,
             "worst_margin": min(margins) if margins else None,
             "evidence": violated[0] if violated else _evidence(results),
         })
     if not rows:
         return rows, None
-    return rows, all(r["verdict"] == Verdict.REFUTED.value for r in rows)
+    refuted = {r["site"] for r in rows if r["verdict"] == Verdict.REFUTED.value}
+    return rows, refuted == {r["site"] for r in rows}
 
 
 def _evidence(results: list[InstanceResult]) -> str:
