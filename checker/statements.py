@@ -320,6 +320,30 @@ def margin(rel: sympy.core.relational.Relational, values: Mapping[str, Enclosure
     return enclose(expr, values, bits)
 
 
+def tautology_warnings(rel: sympy.core.relational.Relational) -> tuple[str, ...]:
+    """Why ``rel`` cannot fail, if it cannot: it uses no measured quantity, or SymPy decides it for
+    every real value of its symbols (each ``limit`` node counted as one real unknown).
+
+    Decided means: for ``lhs == rhs``, ``lhs − rhs`` simplifies to 0; for ``lhs >= rhs``
+    (``>``), SymPy's assumptions show ``lhs − rhs`` non-negative (positive) for real symbols, e.g.
+    ``x**2 >= 0``; ``<=``/``<`` likewise with ``rhs − lhs``.
+    """
+    if not rel.free_symbols:
+        return (f"{rel} uses no measured quantity: its verdict says nothing about the system",)
+    real = {s: sympy.Symbol(s.name, real=True) for s in outer_symbols(rel)}
+    real.update({node: sympy.Symbol(str(node), real=True) for node in rel.atoms(limit)})
+    lhs, rhs = (a.xreplace(real) for a in rel.args)
+    if isinstance(rel, sympy.Eq):
+        decided = sympy.simplify(lhs - rhs) == 0
+    else:
+        gap = lhs - rhs if isinstance(rel, (sympy.Ge, sympy.Gt)) else rhs - lhs
+        decided = (gap.is_positive if rel.rel_op in ("<", ">") else gap.is_nonnegative) is True
+    if decided:
+        return (f"tautology: {rel} holds for every real value of its symbols (SymPy decides it), "
+                f"so no measurement can refute it",)
+    return ()
+
+
 @dataclass(frozen=True)
 class Proof:
     """The outcome of a symbolic proof: ``holds`` is True only for an identity shown exactly.
@@ -340,6 +364,9 @@ class Statement:
 
     ``expect`` is ``"holds"`` for claims believed true and ``"fails"`` for mutated or false
     claims (a test of such a statement passes only when the checker refutes it).
+    ``witness_family`` is non-empty (it says which) when a mutated claim is refuted on a hand-built
+    family of instances rather than by the open search.  ``warnings`` (computed) flags a conclusion
+    that no measurement can refute (:func:`tautology_warnings`).
     """
 
     id: str
@@ -353,8 +380,10 @@ class Statement:
     notes: str = ""
     figures: tuple[Callable[[Any], Any], ...] = ()
     origin: str = ""
+    witness_family: str = ""
     relation: sympy.core.relational.Relational = field(init=False)
     hypothesis_relations: tuple[sympy.core.relational.Relational, ...] = field(init=False)
+    warnings: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]*", self.id or ""):
@@ -370,6 +399,7 @@ class Statement:
         self.hypothesis_relations = tuple(
             parse_relation(h, names, f"{self.id} hypothesis {k + 1}", trajectory) for k, h in enumerate(hyps)
         )
+        self.warnings = tautology_warnings(self.relation)
 
     @property
     def symbols(self) -> set[str]:

@@ -149,3 +149,38 @@ def test_budgets_propagate_through_the_relation_like_errors():
 
 def test_an_estimate_violation_keeps_its_evidence_label():
     assert classify(Enclosure.estimate(-1.0, 1e-9), False, False, 1.0, 128) == (Outcome.VIOLATED, "estimate")
+
+
+def _stmt(conclusion, **kw):
+    from hypothesis import strategies as st
+
+    from checker.statements import Statement
+    from checker.systems import System
+
+    system = System("s", "", {n: "" for n in NAMES}, st.just({}), lambda i, p, n: {})
+    return Statement("T-1", "t", "", system, conclusion, **kw)
+
+
+@pytest.mark.parametrize("conclusion,match", [
+    ("1 == 1", "no measured quantity"), ("a == a", "tautology"), ("a**2 >= 0", "tautology"),
+    ("0 <= Abs(S - a)", "tautology"), ("2*a - a == a", "tautology"),
+])
+def test_conclusions_no_measurement_can_refute_carry_a_warning(conclusion, match):
+    (warning,) = _stmt(conclusion).warnings
+    assert match in warning
+
+
+@pytest.mark.parametrize("conclusion", ["a**2 > 0", "S >= a", "a**2 == S", "S**2 <= -1"])
+def test_measurable_conclusions_carry_no_warning(conclusion):
+    assert _stmt(conclusion).warnings == ()
+
+
+def test_float_literals_are_rejected_when_the_statement_is_created():
+    with pytest.raises(StatementError, match=r"^T-1 conclusion: float literal 0\.1 .*rational"):
+        _stmt("S >= 0.1*a")
+    with pytest.raises(StatementError, match=r"^T-1 hypothesis 1: float literal"):
+        _stmt("S >= a", hypotheses=("a >= 1.5",))
+
+
+def test_witness_family_defaults_to_the_open_search():
+    assert _stmt("S >= a").witness_family == "" and _stmt("S >= a", witness_family="hand-built").witness_family
