@@ -94,3 +94,70 @@ def test_theorem_registers_and_reports_expectation(pair_system):
     res = run_statement(stmt, QUICK, seed=1, database_dir=None)
     assert res.as_expected and res.verdict is Verdict.CERTIFIED
     assert rational(res.counterexample or 0) == 0
+
+
+def test_units_are_planned_by_the_profile_and_merge_in_any_order(pair_system):
+    import json
+
+    from checker.search import StatementResult, merge, plan_units, run_unit
+
+    prof = dataclasses.replace(QUICK, shards=3)
+    stmt = _stmt(pair_system, "a**2 + b**2 >= 2*a*b")
+    units = plan_units(stmt, prof, 5, database_dir=None)
+    assert [u.examples for u in units] == [9, 8, 8] and len({u.seed for u in units}) == 1
+    done = [json.loads(json.dumps(run_unit(stmt, u))) for u in units]  # units travel as JSON
+    a, b = merge(stmt, prof, 5, done), merge(stmt, prof, 5, done[::-1])
+    for r in (a, b):
+        r.seconds = 0.0
+        r.statistics.pop("phases")
+    assert a == b and a.instances <= 25 and a.statistics["shards"] == 3
+    assert StatementResult.from_json(json.loads(json.dumps(a.to_json()))) == a
+
+
+def test_a_time_guard_that_cuts_the_search_is_an_inconclusive_budget(pair_system):
+    cut = dataclasses.replace(QUICK, statement_seconds=0.0)
+    res = run_statement(_stmt(pair_system, "a**2 + b**2 >= 2*a*b"), cut, seed=1, database_dir=None)
+    assert res.verdict is Verdict.INCONCLUSIVE and res.message.startswith("inconclusive: budget, 0 of 25")
+    assert res.budget["kind"] == "statement_seconds"
+
+
+def test_shrinking_stops_after_its_count_of_steps(pair_system):
+    stmt = _stmt(pair_system, "a**2 + b**2 >= 3*a*b")
+    res = run_statement(stmt, dataclasses.replace(QUICK, shrink_steps=2), seed=1, database_dir=None)
+    assert res.verdict is Verdict.REFUTED and res.statistics["shrink_steps"] == 2 and res.budget is None
+    assert res.refutation_evidence == "exact"
+
+
+def test_a_stored_counterexample_replays_first_from_the_database(pair_system, tmp_path):
+    stmt = _stmt(pair_system, "a**2 + b**2 >= 3*a*b")
+    first = run_statement(stmt, QUICK, seed=1, database_dir=str(tmp_path))
+    assert first.verdict is Verdict.REFUTED and first.statistics["replayed_from_database"] == 0
+    one_draw = dataclasses.replace(QUICK, max_examples=1)  # draws only a = b = 0, where the claim holds
+    again = run_statement(stmt, one_draw, seed=1, database_dir=str(tmp_path))
+    assert again.statistics["replayed_from_database"] == 1 and again.verdict is Verdict.REFUTED
+    assert again.counterexample == first.counterexample and "example database" in again.message
+    fixed = run_statement(_stmt(pair_system, "a**2 + b**2 >= 2*a*b"), one_draw, seed=1, database_dir=str(tmp_path))
+    assert fixed.verdict is Verdict.CERTIFIED  # same id, claim now true: the stored instance is dropped
+    assert run_statement(stmt, one_draw, seed=1, database_dir=str(tmp_path)).statistics["replayed_from_database"] == 0
+
+
+def test_an_unseeded_search_draws_and_records_its_seed(pair_system):
+    res = run_statement(_stmt(pair_system, "a >= a - 1"), QUICK, seed=None, database_dir=None)
+    assert isinstance(res.seed, int)
+    assert run_statement(_stmt(pair_system, "a >= a - 1"), QUICK, seed=res.seed, database_dir=None).records == res.records
+
+
+def test_profiles_are_hypothesis_settings_profiles():
+    from hypothesis import settings
+
+    assert profile("checker-quick") is QUICK
+    assert settings.get_profile("checker-default").deadline is None
+
+
+def test_statistics_carry_the_instance_mix_and_the_result_the_statement_warnings(pair_system):
+    featured = dataclasses.replace(pair_system, features=lambda i: {"sign of a": "+" if rational(i["a"]) > 0 else "-/0"})
+    res = run_statement(_stmt(featured, "a**2 >= 0"), QUICK, seed=1, database_dir=None)
+    mix = res.statistics["mix"]["sign of a"]
+    assert sum(mix.values()) == res.instances and set(mix) == {"+", "-/0"}
+    assert res.records[0]["features"] and set(res.statistics["phases"]) >= {"generate", "twins"}
+    assert res.warnings == list(getattr(_stmt(featured, "a**2 >= 0"), "warnings", ()))
