@@ -441,7 +441,7 @@ def _twin_outcome(twin: Any, r: InstanceResult) -> list:
     ``r`` is: its scope or conclusion was not decided)."""
     if r.outcome is Outcome.UNDECIDED:
         return [Outcome.UNDECIDED.value, "", None]
-    outcome, evidence, mid = judge_twin(twin, r.values, r.precision.bits)
+    outcome, evidence, mid = judge_twin(twin, r.values, r.precision)
     return [outcome.value, evidence, mid]
 
 

@@ -11,16 +11,19 @@ it by a small, definite perturbation:
   ``lhs ⋈ rhs + 1/100`` when ``rhs`` is ``0``.
 
 Each twin is judged on the parent's own in-scope instances with the parent's measured enclosures
-(no new measurement): per instance its margin is classified exactly as the parent's
-(:func:`checker.verdicts.classify`), an undecided twin margin counts as undecided, a violated one
-refutes the twin, and the twin's verdict is :func:`checker.verdicts.aggregate` of those outcomes.
-An instance the parent left undecided is undecided for every twin.
+(no new measurement, a ``limit(...)`` node standing for its judged enclosure): per instance its
+margin is classified exactly as the parent's (:func:`checker.evaluation._judge`), an undecided
+twin margin counts as undecided, a violated one refutes the twin — except that float evidence
+on a limit refutes no twin either (undecided, as for the parent) — and the twin's verdict is
+:func:`checker.verdicts.aggregate` of those outcomes.  An instance the parent left undecided is
+undecided for every twin.
 
 Twins come in *sites*: the three perturbations of one constant, the two of one exponent, the
 strict twin, the scaled side.  Moving a bound's constant one way weakens it (``a² + b² ≥ 1.98ab``
-is true), so a site is *discriminated* when at least one of its twins is refuted.  A statement
-**discriminates** when every site is.  It **does not discriminate** when some site is not (no
-twin of it refuted): on the instances drawn, the check could not tell the claim from a claim that
+is true), so a site is *discriminated* when at least one of its twins does not pass (refuted,
+or inconclusive: a verdict the parent would not be reported green with).  A statement
+**discriminates** when every site is.  It **does not discriminate** when some site is not (every
+twin of it passed too): on the instances drawn, the check could not tell the claim from a claim that
 is false by that perturbation (it would also have been green for the twin), so its green verdict
 says less than it seems — the instances are too easy, the measurement too coarse, or the claimed
 constant is not sharp.  For a bound, the smallest perturbation that is refuted is the *empirical
@@ -34,10 +37,10 @@ from typing import Any, Iterator
 
 import sympy
 
-from .arith import Enclosure
-from .evaluation import _scale
-from .statements import Statement, margin
-from .verdicts import InstanceResult, Outcome, Verdict, aggregate, classify
+from .arith import Enclosure, Precision
+from .evaluation import _judge
+from .statements import Statement, limit
+from .verdicts import InstanceResult, Outcome, Verdict, aggregate
 
 #: Expression heads a twin may perturb inside; any other head (``limit(...)``, a user function)
 #: is opaque, since perturbing inside it would need a new measurement.
@@ -114,18 +117,19 @@ def derive(stmt: Statement) -> list[Twin]:
     return list(unique.values())[:MAX_TWINS]
 
 
-def judge(twin: Twin, values: dict[str, Enclosure], bits: int) -> tuple[Outcome, str, float | None]:
+def judge(twin: Twin, values: dict[str, Enclosure], precision: Precision) -> tuple[Outcome, str, float | None]:
     """Outcome, evidence and margin midpoint of ``twin`` on one instance's measured ``values``.
 
     A margin that cannot be enclosed on these values (e.g. a perturbed power of a non-positive
-    quantity, or a ``limit(...)`` the values do not hold) is undecided.
+    quantity) is undecided.
     """
-    rel = twin.relation
     try:
-        m = margin(rel, values, bits)
+        m, out, evidence = _judge(twin.relation, values, precision)
     except (ArithmeticError, KeyError, ValueError, TypeError, ZeroDivisionError):
         return Outcome.UNDECIDED, "", None
-    out, evidence = classify(m, rel.rel_op == "==", rel.rel_op in ("<", ">"), _scale(rel, values), bits)
+    if out is Outcome.VIOLATED and evidence == "estimate" and any(
+            values[str(node)].kind == "estimate" for node in twin.relation.atoms(limit)):
+        out = Outcome.UNDECIDED
     return out, evidence, m.mid
 
 
@@ -133,8 +137,8 @@ def summarise(stmt: Statement, twins: list[Twin], outcomes: list[list[list[Any]]
     """Each twin's row and whether ``stmt`` discriminates.
 
     ``outcomes[k]`` lists the twin ``k``'s ``[outcome, evidence, margin]`` on each in-scope
-    instance of the parent.  ``discriminates`` is None without twins, else True exactly when
-    every site has a refuted twin.
+    instance of the parent.  ``discriminates`` is None without twins or without in-scope
+    instances, else True exactly when every site has a twin that did not pass.
     """
     rows = []
     for k, (twin, per_instance) in enumerate(zip(twins, outcomes)):
@@ -148,10 +152,10 @@ def summarise(stmt: Statement, twins: list[Twin], outcomes: list[list[list[Any]]
             "worst_margin": min(margins) if margins else None,
             "evidence": violated[0] if violated else _evidence(results),
         })
-    if not rows:
+    if not rows or not any(outcomes):
         return rows, None
-    refuted = {r["site"] for r in rows if r["verdict"] == Verdict.REFUTED.value}
-    return rows, refuted == {r["site"] for r in rows}
+    failed = {r["site"] for r in rows if r["verdict"] in (Verdict.REFUTED.value, Verdict.INCONCLUSIVE.value)}
+    return rows, failed == {r["site"] for r in rows}
 
 
 def _evidence(results: list[InstanceResult]) -> str:
