@@ -538,10 +538,10 @@ def _rank_one_scale(draw: Any, kind: str, reg: Regression, L: int) -> fmpq:
 
 @st.composite
 def minimiser_instances(draw: Any, depth: Range, dim: Range, width: Range, draws: tuple[str, ...],
-                        degenerate: bool = False) -> dict:
+                        degenerate: bool = False, structured: bool = True) -> dict:
     """Exact data, exact layers of one of ``draws`` and a step factor (see :func:`_draw_layers`)."""
     L = draw(lin.mostly_at_least_two(*depth))
-    data = draw(regression_data(L, dim, structured=True, degenerate=degenerate))
+    data = draw(regression_data(L, dim, structured=structured, degenerate=degenerate))
     reg = regression(data)
     assume((reg.scope_allowing_singular if degenerate else reg.scope) is None)
     widths = [reg.d] + [draw(st.integers(*width)) for _ in range(L - 1)] + [1]
@@ -638,7 +638,8 @@ def _layer_shapes_reason(layers: Sequence[np.ndarray], d: int) -> str | None:
 
 @system_family(quantities=MINIMISER_QUANTITIES)
 def minimisers(depth: Range = (1, 4), dim: Range = (1, 4), width: Range = (1, 3),
-               draws: tuple[str, ...] = DRAWS, at_minimiser: bool = True, degenerate: bool = False) -> System:
+               draws: tuple[str, ...] = DRAWS, at_minimiser: bool = True, degenerate: bool = False,
+               structured: bool = True) -> System:
     """Global minimisers of deep linear regression (exact rationals), drawn several ways.
 
     ``draws``: ``generic`` (random upper layers, first layer completing the product to w⋆),
@@ -649,7 +650,9 @@ def minimisers(depth: Range = (1, 4), dim: Range = (1, 4), width: Range = (1, 3)
     random, times a size in {0, 1/8, 1/2, 1} (``anywhere``): the points are not minimisers (for
     refuting claims that need that hypothesis).  With ``degenerate`` the data are singular or
     near-singular (:func:`degenerate_data`; ``flattest`` needs Σ ≻ 0 and is not drawn), singular
-    Σ is in scope, and ``a``, ``wnorm`` refer to the minimum-norm solution ``w⋆_mn``.
+    Σ is in scope, and ``a``, ``wnorm`` refer to the minimum-norm solution ``w⋆_mn``.  With
+    ``structured=False`` only generic data are drawn (no equality cases: for claims that fail only
+    when Λ > a, such as mutations trading a for Λ).
     """
     chosen = tuple(k for k in draws if not (degenerate and k == "flattest")) if at_minimiser else ("anywhere",)
 
@@ -667,17 +670,17 @@ def minimisers(depth: Range = (1, 4), dim: Range = (1, 4), width: Range = (1, 3)
     where = "global minimisers" if at_minimiser else "arbitrary points"
     return System(
         name=f"minimisers(depth={depth}, dim={dim}, width={width}, draws={chosen}"
-             + (", degenerate=True)" if degenerate else ")"),
+             + (", degenerate=True" if degenerate else "") + ("" if structured else ", structured=False") + ")",
         description=f"deep linear regression, {where} ({', '.join(chosen)}), exact rational layers and data",
         quantities=MINIMISER_QUANTITIES,
-        strategy=minimiser_instances(depth, dim, width, chosen, degenerate),
+        strategy=minimiser_instances(depth, dim, width, chosen, degenerate, structured),
         measure=measure, scope=scope,
         features=lambda inst: {**data_features(inst, len(inst["layers"])), "draw": inst.get("draw", "given")},
         hypotheses=(("Σ = XᵀX/n ⪰ 0 singular or near-singular, w⋆ := w⋆_mn = Σ⁺b",) if degenerate else
                     ("Σ = XᵀX/n ≻ 0 (n ≥ d, rank d)",)) + ("w⋆ ≠ 0 (Xw⋆ ≠ 0)",) + (
             ("w(W) = w⋆ exactly (global minimiser)",) if at_minimiser else ()),
         parameters={"depth": depth, "dim": dim, "width": width, "draws": chosen, "at_minimiser": at_minimiser,
-                    "degenerate": degenerate},
+                    "degenerate": degenerate, "structured": structured},
     )
 
 
@@ -1386,7 +1389,7 @@ theorem(
           "(near-flattest and balanced), where the claim is tight. That GD then converges only from a measure-zero set "
           "(centre–stable manifold) is not checked; MC-LR-GD runs GD.",
     figures=(figure_descent_vs_step,))
-theorem("MUT-MC-LR-Lambda", system=FLAT, conclusion="eta*S > 2", hypotheses=("eta*2*L*Lambda*wnorm**(2-2/L) > 2",),
+theorem("MUT-MC-LR-Lambda", system=minimisers(depth=(2, 4), draws=("flattest", "balanced"), structured=False), conclusion="eta*S > 2", hypotheses=("eta*2*L*Lambda*wnorm**(2-2/L) > 2",),
         expect="fails", title="Mutation: the threshold 1/(LΛ‖w⋆‖^{2−2/L}) (Λ in place of a) already destabilises every minimiser",
         source="mutation of MC-LR")
 
