@@ -16,7 +16,9 @@ tolerance:
 2. **Truncation error from the ladder itself.**  The extrapolants' successive disagreements
    ``δ_k = |L_k − L_{k-1}|`` over the tail (the last half of the ladder) are fitted two ways by
    least squares: geometrically, ``δ_k ∝ r^k``, and algebraically in ``κ = log H`` counted in
-   rungs, ``δ_k ∝ κ_k^{-s}``.  When ``r < 1`` and ``s > 1`` the rest of the series is bounded by
+   rungs, ``δ_k ∝ κ_k^{-s}``; the latest local ratio (over the last two rungs) and local power
+   replace the fitted ones when they are worse, so a decay that stalls at the top is not hidden
+   by an earlier fast one.  When ``r < 1`` and ``s > 1`` the rest of the series is bounded by
    the larger of the two tails, ``|δ_last|/(1 − r)`` (the geometric series including the last
    disagreement) and ``|δ_last|·κ_last/(s − 1)`` (the integral of ``κ^{-s}`` from ``κ_last``), so a
    slow algebraic decay is not mistaken for a fast geometric one.  When the last disagreement is
@@ -139,6 +141,8 @@ def _truncation(L: list[float], noise: list[float], kappa: list[float]) -> tuple
         return math.inf, math.inf, False
     logd = [math.log(delta[k]) for k in tail]
     ratio = math.exp(_slope([float(k) for k in tail], logd))
+    if delta[-3] != 0:  # the latest local ratio, when larger: a decay that has stalled at the top
+        ratio = max(ratio, math.sqrt(last / delta[-3]))
     power = -_slope([math.log(kappa[k + 1]) for k in tail], logd)
     if ratio >= 1 or power <= 1:
         return math.inf, ratio, False
