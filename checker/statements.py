@@ -260,7 +260,10 @@ def _decide_algebraic(expr: sympy.Expr, values: Mapping[str, fmpq], bits: int) -
     if number.is_algebraic is not True:
         return None
     x = sympy.Dummy("x")
-    poly = sympy.Poly(sympy.minimal_polynomial(number, x), x)
+    try:
+        poly = sympy.Poly(sympy.minimal_polynomial(number, x), x)
+    except sympy.polys.polyerrors.NotAlgebraic:  # a form minimal_polynomial cannot handle: stay a ball
+        return None
     if poly.degree() == 1:
         c1, c0 = poly.all_coeffs()
         return Enclosure.exact(sympy.Rational(-c0, c1), f"exact: algebraic number with minimal polynomial {poly.as_expr()}")
