@@ -209,3 +209,9 @@ def test_relative_step_at_the_origin() -> None:
     first): the relative step has no scale there and is 1, not a math domain error."""
     inst = {"arch": "relu", "loss": "exp", "width": 2, "X": [["1", "0"], ["0", "1"]], "y": [1, -1], "theta": ["0"] * 6}
     assert M._relative_step(inst, Fraction(1)) == "1"
+
+
+def test_hand_built_witnesses_are_labelled() -> None:
+    """MUT-JT-T4.1-autodiff is refuted on a hand-built family (exact sliding rays), and says so."""
+    assert "template" in statement("MUT-JT-T4.1-autodiff").witness_family
+    assert all(not statement(sid).witness_family for sid in MUTATIONS if sid != "MUT-JT-T4.1-autodiff")

@@ -49,7 +49,8 @@ from checker.clocks import (ESCALATION_SECONDS, Classifier, FlowError, Trajector
                             PER_DECADE, homogeneity_degree, horizon_ladder, kkt_residual, ladder_rtol, ladder_top,
                             rung_quantities)
 from checker.limits import HORIZON, Ladder as LimitLadder, judge_limit
-from checker.statements import enclose
+from checker.registry import register
+from checker.statements import Statement, enclose
 from checker.losses import Loss, loss
 from checker.nets import AbstractNetwork, Conv1D, MLP, activation
 from checker.strategies import positive_rationals, rationals, vectors
@@ -1193,10 +1194,12 @@ theorem(
           "1 − cos is computed as ½‖θ̂ − ĝ‖² (THEOREMS.md §0.3-5). No rate in the theorem: generic extrapolation.",
     figures=(figure_alignment, ladder_figure("one_minus_cos", None, SMOOTH_ARCHS)),
 )
-theorem(
+register(Statement(
     "MUT-JT-T4.1-autodiff", title="(mutation) alignment for ReLU networks with the autodiff subgradient",
     source="mutation of JT-T4.1 (THEOREMS.md §2 (v))",
-    system=sliding_rays(), conclusion="one_minus_cos_limit == 0", expect="fails",
+    system=sliding_rays(), conclusion="one_minus_cos_limit == 0", expect="fails", origin=__name__,
+    witness_family="exact self-similar Clarke rays of a two-layer ReLU network, drawn around a rational template "
+                   "(RAY_TEMPLATE: rotations, scalings, the push p, the loss)",
     notes="The witness is a closed form: an exact self-similar Clarke solution θ(t) = r(t)θ₀ of a two-layer ReLU "
           "network that slides on a kink (unit j with ⟨v_j, x_n⟩ = 0 is pushed towards activity by the point "
           "x_m and back by x_n; the Clarke selection σ = p ∈ (0, 1) keeps it on the kink). All margins are "
@@ -1207,7 +1210,7 @@ theorem(
           "units (a, v) = (5, (4, −3)), (−4, (0, 4)); points (1, 0) ×16 and (0, −4/3) ×9 with y = +1, (p, 5/4) ×16 "
           "with y = −1; every margin 20; the strategy draws p, rotations through Pythagorean angles, scalings "
           "and the loss, and instances that are not exact rays (p < 0) are out of scope.",
-)
+))
 theorem(
     "JT-LIN", title="Deep linear networks: the end-to-end direction → u_SVM",
     source=f"{SOURCE_JT}, margin-maximisation consequence for deep linear networks (statement unconfirmed); "
