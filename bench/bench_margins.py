@@ -10,10 +10,15 @@
    horizon, and its direction error against the clock run (checked by LSODA).  ``t = e^{10⁶}`` is
    not a float64 number, and the float64 loss underflows near ``q ≈ 745``, where the naive field
    vanishes and its state freezes: no naive run reaches ``log t = 10⁶`` at any cost.
+3. The asymptotic statements (``limit(...)`` on ``margin_flows``) searched one after the other in one
+   process at a profile (``python bench/bench_margins.py default``): seconds, verdict and counts per
+   statement.  Runs are shared through ``checker.clocks.cached_checked_flow`` whenever two
+   statements draw the same instance.
 """
 from __future__ import annotations
 
 import math
+import sys
 import time
 
 import numpy as np
@@ -75,5 +80,26 @@ def main() -> None:
               f"there in {t_run:.2f} s (ratio ≈ {per_unit * 1e6 / t_run:.0f}x)")
 
 
+ASYMPTOTIC = ("LL-T4.3", "LL-T4.3-LOSS", "LL-T4.3-RHO", "LL-T4.3-RATE", "LL-T4.4", "JT-T3.1", "JT-T3.1-FL",
+              "JT-T4.1", "JT-LIN", "JT-LIN-MARGIN", "JT-SQRELU")
+
+
+def statements(profile_name: str) -> None:
+    from checker import registry
+    from checker.profiles import profile
+    from checker.search import run_statement
+
+    prof, stmts, start = profile(profile_name), registry.statements(), time.perf_counter()
+    for sid in ASYMPTOTIC:
+        t = time.perf_counter()
+        r = run_statement(stmts[sid], prof, seed=0, database_dir=None)
+        print(f"[{profile_name}] {sid}: {time.perf_counter() - t:.1f} s, {r.verdict}, {r.instances} instances "
+              f"({r.in_scope} in scope)", flush=True)
+    print(f"[{profile_name}] all asymptotic statements: {time.perf_counter() - start:.1f} s")
+
+
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) > 1:
+        statements(sys.argv[1])
+    else:
+        main()
