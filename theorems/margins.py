@@ -16,16 +16,15 @@ Evidence (THEOREMS.md §0.2):
 * **pointwise (class b)** — LL-M and LL-T4.1 are inequalities at a point; they are evaluated
   with exact rational data and weights, margins exact, exponentials and logarithms in arb balls:
   *certified* at best.
-* **asymptotic (class c)** — LL-T4.3, LL-T4.4, JT-T3.1, JT-T4.1, JT-LIN and JT-SQRELU are claims
-  about ``t → ∞``.  Each run integrates gradient flow (the Clarke/Filippov flow on kinks) in a
-  reparametrised clock with ``log t`` as a state (:mod:`checker.clocks`) up to ``log t = 10⁶``
-  (``10⁷`` after escalation), sampled on a geometric ladder, twice (BDF and LSODA: the
-  difference is the error estimate).  "``X → 0``" is judged on the last three decades of the
-  ladder: if ``X`` does not increase there beyond the error estimate, the ladder bounds the
-  limit by ``[0, X(H) + error]``; otherwise it says nothing about the limit and the enclosure is
-  the whole a-priori range of ``X``.  So a finite horizon can make a claim *passed* or
-  *inconclusive* (and escalate the horizon), never *refuted*: refutations of asymptotic claims
-  come only from closed-form solutions (the mutations below).
+* **asymptotic (class c)** — LL-T4.3 (and -LOSS, -RHO, -RATE), LL-T4.4, JT-T3.1, JT-T3.1-FL, JT-T4.1,
+  JT-LIN (and -MARGIN) and JT-SQRELU are ``limit(...)`` statements over the trajectory quantities of
+  :func:`margin_flows`.  Each instance's gradient flow (the Clarke/Filippov flow on kinks) is
+  integrated in a reparametrised clock with ``log t`` as a state (:mod:`checker.clocks`) on a
+  geometric ladder of ``log t`` up to ``10⁶`` (``10⁷`` after escalation), twice (BDF and LSODA:
+  the difference is each rung's error); :mod:`checker.limits` extrapolates the limit (with the
+  theorem's rate form where the paper gives one) and estimates its error from the ladder.  So a
+  finite horizon makes a claim *passed* or *inconclusive* (and escalates the horizon), never
+  *refuted*: refutations of asymptotic claims come only from closed forms (the mutations below).
 """
 from __future__ import annotations
 
