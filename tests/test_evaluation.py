@@ -12,7 +12,7 @@ from checker.systems import MeasurementError, System
 
 
 def _ladder(instance, precision, names):
-    horizons = tuple(2.0 ** (4 + k + 2 * precision.level) for k in range(6))
+    horizons = tuple(2.0 ** (4 + k + 2 * precision.level) for k in range(10))
     seqs = {"x": lambda h: 1 + math.log(h) / h, "osc": lambda h: math.sin(h)}
     return Ladder(horizons, {n: tuple(Enclosure.estimate(seqs[n](h), 1e-14) for h in horizons) for n in names})
 
@@ -34,7 +34,7 @@ def test_features_and_ladder_are_checked():
     s = toy(features=lambda inst: {"depth": 2}, dynamical=True)
     assert s.features_of({}) == {"depth": 2} and s.dynamical
     ladder = s.ladder({}, Precision(level=1), {"x"})
-    assert ladder.horizons[0] == 2.0 ** 6 and len(ladder.values["x"]) == 6
+    assert ladder.horizons[0] == 2.0 ** 6 and len(ladder.values["x"]) == 10
     bad = toy(trajectory=lambda i, p, n: Ladder((2.0, 1.0), {"x": (Enclosure.exact(1),) * 2}))
     with pytest.raises(MeasurementError, match="not increasing"):
         bad.ladder({}, Precision(), {"x"})
