@@ -60,9 +60,9 @@ class limit(sympy.Function):
         return rf"\lim_{{H \to \infty}} \left({body}\right){rate}"
 
 
-def limits_of(rel: sympy.Basic) -> list[limit]:
-    """The ``limit`` nodes of ``rel``, in a deterministic order (by their string form)."""
-    return sorted(rel.atoms(limit), key=str)
+def limits_of(*rels: sympy.Basic) -> list[limit]:
+    """The ``limit`` nodes of ``rels``, each once, in a deterministic order (by their string form)."""
+    return sorted(set().union(*(r.atoms(limit) for r in rels)), key=str)
 
 
 def outer_symbols(expr: sympy.Basic) -> set[sympy.Symbol]:
@@ -412,7 +412,7 @@ class Statement:
     @property
     def limits(self) -> list[limit]:
         """Every ``limit`` node of the conclusion and the extra hypotheses (each once, ordered)."""
-        return sorted({n for r in (self.relation, *self.hypothesis_relations) for n in r.atoms(limit)}, key=str)
+        return limits_of(self.relation, *self.hypothesis_relations)
 
     @property
     def trajectory_symbols(self) -> set[str]:
