@@ -47,7 +47,7 @@ import time
 import traceback
 import zlib
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 import hypothesis
