@@ -52,6 +52,11 @@ def _cell(text: Any) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+def _math_cell(latex: str) -> str:
+    """Inline LaTeX safe inside a markdown table cell: norms and absolute values without ``|``."""
+    return "$ " + latex.replace("\\|", "\\Vert ").replace("|", "\\vert ") + " $"
+
+
 def _get(r: StatementResult, name: str, default: Any = None) -> Any:
     """A result field that older rows (or an older search) may lack."""
     value = getattr(r, name, default)
@@ -139,8 +144,8 @@ def _twins_section(r: StatementResult) -> list[str]:
              f"and evaluated on the same measured values; {verdict}.", "",
              "| twin | relation | perturbation | verdict | worst margin | evidence |", "|---|---|---|---|---|---|"]
     for t in twins:
-        rel = f"$ {t['latex']} $" if t.get("latex") else f"`{t.get('relation', '')}`"
-        lines.append(f"| {_cell(t.get('id', ''))} | {_cell(rel)} | {_cell(t.get('perturbation', ''))} | "
+        rel = _math_cell(t["latex"]) if t.get("latex") else _cell(f"`{t.get('relation', '')}`")
+        lines.append(f"| {_cell(t.get('id', ''))} | {rel} | {_cell(t.get('perturbation', ''))} | "
                      f"{_cell(t.get('verdict', ''))} | {_fmt(t.get('worst_margin'))} | {_cell(t.get('evidence', '') or '—')} |")
     return lines + [""]
 

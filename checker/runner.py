@@ -1,12 +1,14 @@
 """Running statements: here, on a local process pool, or on any ``concurrent.futures.Executor``.
 
-A *job* is (statement id, the conjecture file that defines it, profile, seed) and comes back as the
-result's JSON, so a worker looks the statement up by id (``@given`` functions and systems do not
-pickle) and nothing unpicklable crosses the boundary.  The same jobs run in this process
-(``jobs=1``), in worker processes (``jobs > 1``) or on a caller's executor (a Dask client, see
-:mod:`checker.dask_executor`), and the results are put back in the statements' order, so where a job
-ran never changes the result.  ``on_result`` is called in this process as each statement finishes
-(the report's journal).
+A statement's search is split into *units* (:func:`checker.search.plan_units`: instance shards whose
+number the profile fixes, never the number of workers).  A *job* is one unit plus the id of its
+statement and the conjecture file that defines it, and comes back as the unit's JSON, so a worker
+looks the statement up by id (``@given`` functions and systems do not pickle) and nothing
+unpicklable crosses the boundary.  When every unit of a statement is back, :func:`checker.search.merge`
+makes its result, deterministically whatever the order or place the units ran: the same jobs run
+in this process (``jobs=1``), on worker processes (``jobs > 1``, so one long statement uses them
+all) or on a caller's executor (a Dask client, see :mod:`checker.dask_executor`) with the same
+results.  ``on_result`` is called in this process as each statement finishes (the report's journal).
 """
 from __future__ import annotations
 
@@ -17,31 +19,29 @@ from typing import Callable, Iterable
 
 from . import registry
 from .profiles import Profile
-from .search import StatementResult, run_statement, versions
+from .search import StatementResult, Unit, merge, plan_units, run_unit, versions
 from .statements import Statement
 from .verdicts import Verdict
 
 
 @dataclass(frozen=True)
 class Job:
-    """One statement to check: everything a worker needs, picklable."""
+    """One unit of one statement's search (``unit.statement`` is its id): everything a worker needs,
+    picklable."""
 
-    sid: str
     origin: str  # the conjecture file defining the statement, or "" for a built-in theorem
-    profile: Profile
-    seed: int | None
+    unit: Unit
 
 
-def job_of(stmt: Statement, profile: Profile, seed: int | None) -> Job:
-    return Job(stmt.id, stmt.origin if stmt.origin.endswith(".py") else "", profile, seed)
+def _statement(sid: str, origin: str) -> Statement:
+    if origin:
+        registry.load_file(origin)
+    return registry.statements()[sid]
 
 
 def execute(job: Job) -> dict:
-    """Run one job (in whatever process this is) and return the result's JSON."""
-    if job.origin:
-        registry.load_file(job.origin)
-    stmt = registry.statements()[job.sid]
-    return run_statement(stmt, job.profile, job.seed).to_json()
+    """Run one job (in whatever process this is) and return the unit's JSON."""
+    return run_unit(_statement(job.unit.statement, job.origin), job.unit)
 
 
 def error_result(stmt: Statement, profile: Profile, seed: int | None, message: str) -> StatementResult:
@@ -62,26 +62,37 @@ def run(stmts: list[Statement], profile: Profile, seed: int | None, *, jobs: int
     the exception; ``KeyboardInterrupt`` cancels the jobs not yet started and propagates, after
     ``on_result`` has seen every finished statement.
     """
-    work = [job_of(s, profile, seed) for s in stmts]
+    origin = {s.id: s.origin if s.origin.endswith(".py") else "" for s in stmts}
+    work = [Job(origin[s.id], u) for s in stmts for u in plan_units(s, profile, seed)]
+    by_id = {s.id: s for s in stmts}
+    pending = {s.id: sum(j.unit.statement == s.id for j in work) for s in stmts}
+    units: dict[str, list[dict]] = {s.id: [] for s in stmts}
+    broken: dict[str, str] = {}
     done: dict[str, StatementResult] = {}
 
-    def finish(stmt: Statement, outcome: Callable[[], dict]) -> None:
+    def finish(job: Job, outcome: Callable[[], dict]) -> None:
+        sid = job.unit.statement
         try:
-            res = StatementResult.from_json(outcome())
+            units[sid].append(outcome())
         except Exception as exc:  # noqa: BLE001 - one broken job never stops the others
-            res = error_result(stmt, profile, seed, f"the check of {stmt.id} broke: {type(exc).__name__}: {exc}")
-        done[stmt.id] = res
+            broken.setdefault(sid, f"the check of {sid} broke: {type(exc).__name__}: {exc}")
+        pending[sid] -= 1
+        if pending[sid]:
+            return
+        stmt = by_id[sid]
+        res = error_result(stmt, profile, seed, broken[sid]) if sid in broken else merge(stmt, profile, seed, units.pop(sid))
+        done[sid] = res
         if on_result is not None:
             on_result(res)
         if progress:
             _progress(len(done), len(stmts), res)
 
     if executor is None and jobs <= 1:
-        for stmt, job in zip(stmts, work):
-            finish(stmt, lambda: execute(job))
+        for job in work:
+            finish(job, lambda: execute(job))
     else:
         pool = executor or ProcessPoolExecutor(max_workers=jobs)
-        futures: dict[Future, Statement] = {pool.submit(execute, job): s for s, job in zip(stmts, work)}
+        futures: dict[Future, Job] = {pool.submit(execute, job): job for job in work}
         try:
             for fut in as_completed(futures):
                 finish(futures[fut], fut.result)

@@ -119,6 +119,7 @@ def test_time_limits_override_the_profile():
     ("from theorems.balance import mlp\nmlp(activations=('gelu',))\n", "unknown activation 'gelu'", 2),
     (HEAD + "conjecture('c1', system=mlp(), conclusion='in_dot == out_dot')\n\n"
      "conjecture('c1', system=mlp(), conclusion='in_dot >= out_dot')\n", "duplicate statement id 'c1' (first defined at line 3)", 5),
+    (HEAD + "\nconjecture('c1', system=mlp(), conclusion='in_dot <= out_dot + 0.1')\n", "float literal 0.1", 4),
 ])
 def test_malformed_conjecture_files_name_file_and_line_and_do_not_stop_the_rest(capsys, tmp_path, body, message, line):
     bad = tmp_path / "bad_conjectures.py"
@@ -161,7 +162,7 @@ def test_a_broken_job_is_an_error_row_and_the_others_run(monkeypatch):
     real = runner.execute
 
     def flaky(job):
-        if job.sid == "DHL-K":
+        if job.unit.statement == "DHL-K":
             raise RuntimeError("worker lost")
         return real(job)
 

@@ -45,7 +45,7 @@ def test_an_interrupted_report_keeps_its_journal_and_resumes_to_the_same_results
     real = runner.execute
 
     def interrupted_at_second(job):
-        if job.sid == IDS[1]:
+        if job.unit.statement == IDS[1]:
             raise KeyboardInterrupt  # what SIGINT does in the middle of the second statement
         return real(job)
 
@@ -145,3 +145,23 @@ def test_rows_without_the_new_fields_still_render():
                           verdict=Verdict.REFUTED)
     assert "**refuted**" in report.statement_markdown(stmt, old, [])
     assert report.verdict_label(old).startswith("**refuted**")
+
+
+def test_reuse_keeps_the_rows_whose_fingerprint_is_unchanged(tmp_path, capsys):
+    conj = tmp_path / "reused.py"
+    body = ("from checker import conjecture\nfrom theorems.balance import mlp\n"
+            "conjecture('reuse-same', system=mlp(), conclusion='in_dot == out_dot')\n"
+            "conjecture('reuse-changed', system=mlp(), conclusion='{}')\n")
+    conj.write_text(body.format("in_dot >= out_dot - 1"))
+    out = tmp_path / "reports"
+    assert main(["report", "--profile", "quick", "--out", str(out), str(conj)]) == 0
+    first = {r["id"]: r for r in json.loads((out / "results.json").read_text())}
+    conj.write_text(body.format("in_dot <= out_dot + 1"))
+    registry._FILES.pop(conj.resolve())  # a new process would read the changed file: so does this one
+    capsys.readouterr()
+    assert main(["report", "--profile", "quick", "--out", str(out), "--reuse", str(conj)]) == 0
+    assert "checking 1 statements (1 kept from the journal or reused)" in capsys.readouterr().err
+    second = {r["id"]: r for r in json.loads((out / "results.json").read_text())}
+    assert second["reuse-same"] == first["reuse-same"]  # the very row, timings included
+    assert second["reuse-changed"]["statement"] != first["reuse-changed"]["statement"]
+    assert second["reuse-changed"]["fingerprint"] != first["reuse-changed"]["fingerprint"]
