@@ -64,11 +64,11 @@ class Profile:
 
 
 PROFILES: dict[str, Profile] = {
-    "quick": Profile("quick", 25, Precision(bits=128, rtol=1e-10), 2, 20.0, 120.0, 30.0, shards=1, shrink_steps=60),
+    "quick": Profile("quick", 25, Precision(bits=128, rtol=1e-10), 2, 20.0, 120.0, 30.0, shards=1, shrink_steps=40),
     "default": Profile("default", 60, Precision(bits=128, rtol=1e-10), 2, 60.0, 900.0, 120.0, shards=2,
-                       shrink_steps=150),
+                       shrink_steps=40),
     "thorough": Profile("thorough", 400, Precision(bits=128, rtol=1e-11), 3, 300.0, 7200.0, 600.0, shards=8,
-                        shrink_steps=600),
+                        shrink_steps=200),
 }
 
 
