@@ -700,8 +700,15 @@ def mlp_flow(activations: tuple[str, ...] = ("linear", "square", "relu2"), depth
         radius = float(2 * (np.abs(w_in) * e_in).sum() + 2 * k * (np.abs(w_out) * e_out).sum()
                        + (e_in ** 2).sum() + k * (e_out ** 2).sum()) \
             + 8 * np.finfo(float).eps * (1 + abs(q_end)) * flow.evaluations
+        # budget: the same propagation of the error the solver was asked for, rtol·(|θ_j| + 1) per component
+        # over the horizon T (relative and absolute tolerances, one unit of global error per unit time)
+        tol_in, tol_out = (precision.rtol * (np.abs(w) + 1) * max(1.0, T) for w in (w_in, w_out))
+        budget = float(2 * (np.abs(w_in) * tol_in).sum() + 2 * k * (np.abs(w_out) * tol_out).sum()
+                       + (tol_in ** 2).sum() + k * (tol_out ** 2).sum()) \
+            + 8 * np.finfo(float).eps * (1 + abs(q_end)) * flow.evaluations
         return {"Q_start": Enclosure.exact(_flow_balance(params, h, i, k)),
-                "Q_end": Enclosure.estimate(q_end, radius, f"{flow.method}; error = tolerance-difference estimate"),
+                "Q_end": Enclosure.estimate(q_end, radius, f"{flow.method}; error = tolerance-difference estimate",
+                                            budget=budget),
                 "horizon": Enclosure.exact(rational(horizon))}
 
     return System(f"mlp_flow({'+'.join(activations)}, depth {depth}, width {width}, T {horizon})",
@@ -719,7 +726,9 @@ theorem(
     conclusion="Q_end == Q_start",
     notes="Class (c) evidence next to the pointwise proof of DHL-T2.1: DOP853 does not preserve quadratic "
           "invariants, so Q(T) staying within the integrator's own error estimate (difference of two "
-          "tolerances, propagated to Q) is a meaningful second witness (THEOREMS.md §0.3-2). At best passed. "
+          "tolerances, propagated to Q) is a meaningful second witness (THEOREMS.md §0.3-2). The estimate must also stay "
+          "within its budget: the requested tolerance rtol·(|θ_j| + 1)·max(1, T) per component, propagated to Q the "
+          "same way. At best passed. "
           "Smooth activations only (linear, z², squared ReLU; Q uses their degree k): explicit integrators "
           "stall on the sliding modes of ReLU flows, whose balance is covered pointwise.",
     figures=(lambda path: _figure_flow_drift(path),),
