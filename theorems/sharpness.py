@@ -1337,7 +1337,8 @@ theorem(
     "MC-T1-v1", system=MIN, conclusion="S >= 2*L*lam*wnorm**(2-2/L)",
     title="v1 form of the lower bound: S ≥ 2Lλ‖w⋆‖^{2−2/L} (weaker, since a ≥ λ)",
     source=f"{T1} (arXiv v1 form, confirmed from the v1 code)")
-theorem("MUT-MC-T1-Lambda", system=MIN, conclusion="S >= 2*L*Lambda*wnorm**(2-2/L)", expect="fails",
+GENERIC = minimisers(structured=False)  # mutations that fail only where Λ > a: no equality cases
+theorem("MUT-MC-T1-Lambda", system=GENERIC, conclusion="S >= 2*L*Lambda*wnorm**(2-2/L)", expect="fails",
         title="Mutation: Λ in place of a in the lower bound", source="mutation of MC-T1")
 theorem("MUT-MC-T1-flat", system=MIN, conclusion=f"S <= 10*{BOUND}", expect="fails",
         title="Mutation: every minimiser is flat (S ≤ 10 × the lower bound)",
@@ -1376,7 +1377,7 @@ theorem("MUT-MC-T1-UP-CS-lam", system=MIN, hypotheses=("L >= 2",), conclusion="S
 theorem(
     "MC-T1-SMIN", system=MIN, hypotheses=("L >= 2",), conclusion="S >= S_min",
     title="No global minimiser is flatter than the exact S_min", source="THEOREMS.md MC-T1-UP [derived]")
-theorem("MUT-MC-T1-SMIN-balanced", system=MIN, hypotheses=("L >= 2",), conclusion="S >= S_bal", expect="fails",
+theorem("MUT-MC-T1-SMIN-balanced", system=GENERIC, hypotheses=("L >= 2",), conclusion="S >= S_bal", expect="fails",
         title="Mutation: no minimiser is flatter than the balanced one", source="mutation of MC-T1-SMIN")
 
 FLAT = minimisers(depth=(2, 4), draws=("flattest", "balanced"))
