@@ -32,15 +32,17 @@ from .verdicts import Verdict
 
 def theorem(id: str, *, system: System, conclusion: Any, title: str = "", source: str = "",
             hypotheses: Any = (), expect: str = "holds", proof: Callable[[], Proof] | None = None,
-            notes: str = "", figures: tuple = (), origin: str | None = None) -> Statement:
+            notes: str = "", figures: tuple = (), origin: str | None = None, witness_family: str = "") -> Statement:
     """Register a statement: ``conclusion`` (a SymPy relation or a string) over ``system``'s quantities.
 
-    ``figures`` are callables ``f(path) -> caption`` drawing a PNG at ``path`` for the report page."""
+    ``figures`` are callables ``f(path) -> caption`` drawing a PNG at ``path`` for the report page;
+    ``witness_family`` (non-empty) says which hand-built family of instances refutes a mutated claim
+    when the open search does not (pages and index label the row so)."""
     if origin is None:
         origin = inspect.getmodule(inspect.stack()[1].frame).__name__
     stmt = Statement(id=id, title=title or id, source=source, system=system, conclusion=conclusion,
                      hypotheses=hypotheses, expect=expect, proof=proof, notes=notes,
-                     figures=tuple(figures), origin=origin)
+                     figures=tuple(figures), origin=origin, witness_family=witness_family)
     return register(stmt)
 
 

@@ -103,6 +103,15 @@ def test_replay_keeps_the_other_targets(capsys):
     assert rows[1]["verdict"] == "proved"
 
 
+def test_tautologies_are_flagged_not_silently_certified(capsys, tmp_path):
+    f = tmp_path / "taut.py"
+    f.write_text(HEAD + "conjecture('taut-self', system=mlp(), conclusion='in_dot == in_dot')\n")
+    code, out, _ = cli(capsys, "check", str(f), "--profile", "quick")
+    assert "warning:" in out
+    code, rows, _ = check_json(capsys, str(f))
+    assert rows[0]["warnings"]
+
+
 def test_time_limits_override_the_profile():
     from checker.cli import _parser, profile_of
 
@@ -152,7 +161,7 @@ def test_pools_and_executors_give_the_serial_results():
     serial = runner.run(stmts, profile("quick"), 3)
     with ThreadPoolExecutor(2) as pool:
         threads = runner.run(stmts, profile("quick"), 3, executor=pool)
-    procs = runner.run(stmts, profile("quick"), 3, jobs=2)
+    procs = runner.run(stmts, profile("quick"), 3, jobs=2)  # the shards of one statement on two processes
     assert [r.verdict.value for r in serial] == ["proved", "proved", "proved"]
     assert [_comparable(r) for r in threads] == [_comparable(r) for r in serial] == [_comparable(r) for r in procs]
 
