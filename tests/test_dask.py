@@ -18,6 +18,8 @@ def _rows(capsys, *args: str) -> list[dict]:
     for row in rows:
         row.pop("seconds")
         row.pop("statistics", None)
+        if row.get("proof"):
+            row["proof"].pop("seconds", None)
     return rows
 
 
