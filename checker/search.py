@@ -422,7 +422,8 @@ class _Search:
         final: InstanceResult | None = None
         try:
             if self.unit.examples > 0:
-                test()
+                with _draws_independent_of_loaded_modules():
+                    test()
         except _Violation as v:
             final = v.result
         except _StopSearch:
@@ -469,6 +470,28 @@ def _unit_result(stmt: Statement, unit: Unit, drawn: list[InstanceResult], final
     out.update(extra)
     out["phases"] = {**out["phases"], "twins": time.perf_counter() - start}
     return out
+
+
+@contextlib.contextmanager
+def _draws_independent_of_loaded_modules() -> Iterator[None]:
+    """Hypothesis (≥ 6.131) mixes literal constants of every loaded non-library module into its
+    draws, so the same seed would draw other instances in a process that imported another module
+    (the CLI against a Dask worker).  The search draws from Hypothesis's fixed global constants
+    only; a Hypothesis without that feature is left as it is."""
+    from hypothesis.internal.conjecture import providers
+
+    if not hasattr(providers, "_get_local_constants"):
+        yield
+        return
+    original = providers._get_local_constants
+    empty = type(providers._local_constants)(integers=providers.SortedSet(),
+                                             floats=providers.SortedSet(key=providers.float_to_int),
+                                             bytes=providers.SortedSet(), strings=providers.SortedSet())
+    providers._get_local_constants = lambda: empty
+    try:
+        yield
+    finally:
+        providers._get_local_constants = original
 
 
 def run_unit(stmt: Statement, unit: Unit) -> dict[str, Any]:

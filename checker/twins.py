@@ -7,8 +7,8 @@ it by a small, definite perturbation:
   replaced by ``c·(1 - 1/100)``, ``c·(1 + 1/100)`` and ``2c``;
 * each exponent ``e`` of a power (not a division's ``-1``) replaced by ``e - 1`` and ``e + 1``;
 * a non-strict bound ``>=`` / ``<=`` (which claims the bound is attained) made strict;
-* when no constant is there to perturb, a scaled side: ``lhs ⋈ (101/100)·rhs``, or
-  ``lhs ⋈ rhs + 1/100`` when ``rhs`` is ``0``.
+* when no constant is there to perturb, a scaled side: ``lhs ⋈ (1 ± 1/100)·rhs``, or
+  ``lhs ⋈ rhs ± 1/100`` when ``rhs`` is ``0`` (both ways, so one of them tightens a bound).
 
 Each twin is judged on the parent's own in-scope instances with the parent's measured enclosures
 (no new measurement, a ``limit(...)`` node standing for its judged enclosure): per instance its
@@ -51,6 +51,7 @@ _STRICT = {sympy.Ge: sympy.Gt, sympy.Le: sympy.Lt}
 _FACTORS = ((sympy.Rational(99, 100), "×(1 - 1/100)"), (sympy.Rational(101, 100), "×(1 + 1/100)"),
             (sympy.Integer(2), "×2"))
 MAX_TWINS = 24
+_ONE_PERCENT = sympy.Rational(1, 100)
 
 
 @dataclass(frozen=True)
@@ -104,10 +105,10 @@ def derive(stmt: Statement) -> list[Twin]:
         sides = [rel.lhs, rel.rhs]
         sides[side] = _replace(sides[side], path, new)
         twins.append(Twin(rel.func(*sides, evaluate=False), word, f"{'lr'[side]}{list(path)}"))
-    if not twins:
-        scaled = rel.rhs + sympy.Rational(1, 100) if rel.rhs == 0 else sympy.Rational(101, 100) * rel.rhs
-        word = "rhs + 1/100" if rel.rhs == 0 else "rhs ×(1 + 1/100)"
-        twins.append(Twin(rel.func(rel.lhs, scaled, evaluate=False), word, "scaled side"))
+    if not twins:  # both ways: one of them tightens a bound whichever its direction and sign
+        shifts = ((rel.rhs - _ONE_PERCENT, "rhs - 1/100"), (rel.rhs + _ONE_PERCENT, "rhs + 1/100")) if rel.rhs == 0 \
+            else tuple((factor * rel.rhs, f"rhs {word}") for factor, word in _FACTORS[:2])
+        twins += [Twin(rel.func(rel.lhs, scaled, evaluate=False), word, "scaled side") for scaled, word in shifts]
     if type(rel) in _STRICT:
         twins.append(Twin(_STRICT[type(rel)](rel.lhs, rel.rhs, evaluate=False), f"{rel.rel_op} made strict", "strict"))
     unique: dict[str, Twin] = {}

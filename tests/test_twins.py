@@ -25,8 +25,10 @@ def test_constants_exponents_strictness_and_scaled_sides(pair_system):
     assert twins[">= made strict"] == "a**2 + b**2 > 2*a*b"
     relations = {str(t.relation) for t in derive(_stmt(pair_system, "a**2 + b**2 >= 2*a*b"))}
     assert {"a**3 + b**2 >= 2*a*b", "a + b**2 >= 2*a*b", "a**2 + b**3 >= 2*a*b"} <= relations
-    assert _perturbations(pair_system, "a == b") == {"rhs ×(1 + 1/100)": "Eq(a, 101*b/100)"}
-    assert _perturbations(pair_system, "a - b >= 0") == {"rhs + 1/100": "a - b >= 1/100", ">= made strict": "a - b > 0"}
+    assert _perturbations(pair_system, "a == b") == {"rhs ×(1 - 1/100)": "Eq(a, 99*b/100)",
+                                                     "rhs ×(1 + 1/100)": "Eq(a, 101*b/100)"}
+    assert _perturbations(pair_system, "a - b >= 0") == {"rhs - 1/100": "a - b >= -1/100", "rhs + 1/100": "a - b >= 1/100",
+                                                         ">= made strict": "a - b > 0"}
     assert all("b**" not in r for r in _perturbations(pair_system, "a/b <= 2").values())  # a division is no exponent
 
 
