@@ -238,7 +238,7 @@ def versions() -> dict[str, str]:
 
 def reproduce_command(stmt: Statement, instance: dict) -> str:
     """The shell command replaying ``instance`` against ``stmt``."""
-    target = stmt.origin if stmt.origin.endswith(".py") else stmt.id
+    target = f"{stmt.origin}::{stmt.id}" if stmt.origin.endswith(".py") else stmt.id
     return f"python -m checker check {target} --replay {stmt.id}:{encode_instance(instance)}"
 
 
@@ -407,6 +407,13 @@ class _Search:
             self.violations.append(r)
         return r
 
+    def phases_of_search(self) -> list[Phase]:
+        """Hypothesis's phases.  A statement with ``limit(...)`` skips targeting: float evidence
+        on a limit refutes nothing, so climbing its margin only draws new instances (each a new
+        long trajectory) where the drawn ones share their cached ladders."""
+        climbing = [] if self.stmt.trajectory_symbols else [Phase.target]
+        return [Phase.explicit, Phase.generate, *climbing, Phase.shrink]
+
     def run(self) -> InstanceResult | None:
         """Search; the final (smallest) violation, or None.  Exceptions of the search propagate."""
         def probe(instance: dict) -> None:
@@ -415,7 +422,7 @@ class _Search:
                 raise _Violation(r)  # the only raise: Hypothesis keys failures by their origin
 
         test = settings(hypothesis_settings(self.profile), max_examples=max(self.unit.examples, 1),
-                        phases=[Phase.explicit, Phase.generate, Phase.target, Phase.shrink])(
+                        phases=self.phases_of_search())(
             given(self.stmt.system.strategy)(probe))
         test = hypothesis.seed(shard_seed(self.unit.seed, self.unit.shard))(test)
         self.started = time.perf_counter()
@@ -494,6 +501,14 @@ def _draws_independent_of_loaded_modules() -> Iterator[None]:
         providers._get_local_constants = original
 
 
+def _frame_of(exc: BaseException) -> str:
+    """`` at FILE:LINE`` of the innermost traceback frame outside the checker and the libraries
+    (the user's strategy or theorem module), or ``""``."""
+    own = (f"{__package__}/", "site-packages/", "/lib/python")
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not any(p in f.filename for p in own)]
+    return f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
+
+
 def run_unit(stmt: Statement, unit: Unit) -> dict[str, Any]:
     """Run one unit here and return its JSON (see :func:`merge`); shard 0 also runs the proof and
     replays the example database.  Nothing raises: a failing search is the unit's ``error``."""
@@ -513,7 +528,9 @@ def run_unit(stmt: Statement, unit: Unit) -> dict[str, Any]:
     try:
         final = search.run()
     except Exception as exc:  # noqa: BLE001 - e.g. a strategy that cannot draw
-        extra["error"] = f"the search itself failed: {type(exc).__name__}: {exc}"
+        extra["error"] = (f"{stmt.id}: the instance generator or the search failed{_frame_of(exc)} (shard "
+                          f"{unit.shard} of {unit.shards}, seed {unit.seed}, after {len(search.drawn)} "
+                          f"instance(s)): {type(exc).__name__}: {exc}")
         final = None
     violated = [-r.margin.mid for r in search.violations]
     extra.update(shrinks=max(len(search.violations) - 1, 0), shrink_steps=search.shrink_steps,

@@ -161,3 +161,22 @@ def test_statistics_carry_the_instance_mix_and_the_result_the_statement_warnings
     assert sum(mix.values()) == res.instances and set(mix) == {"+", "-/0"}
     assert res.records[0]["features"] and set(res.statistics["phases"]) >= {"generate", "twins"}
     assert res.warnings == list(getattr(_stmt(featured, "a**2 >= 0"), "warnings", ()))
+
+
+def test_a_crashing_instance_generator_is_reported_with_its_file_and_line(tmp_path):
+    from checker import registry
+    from checker.search import run_statement
+
+    path = tmp_path / "crashgen.py"
+    path.write_text(
+        "from hypothesis import strategies as st\n"
+        "from checker import Enclosure, System, conjecture\n"
+        "def draw(k):\n"
+        "    return {'a': 1 / (k - k)}\n"
+        "system = System('crashing', 'a generator that breaks', {'a': 'a number'}, st.integers(0, 3).map(draw),\n"
+        "                lambda inst, prec, names: {'a': Enclosure.exact(inst['a'])})\n"
+        "conjecture('gen-crash-test', system=system, conclusion='a >= 0')\n")
+    stmt = next(s for s in registry.load_file(path) if s.id == "gen-crash-test")
+    res = run_statement(stmt, profile("quick"), seed=0, database_dir=None)
+    assert res.verdict is Verdict.ERROR
+    assert "instance generator" in res.message and "crashgen.py:4" in res.message and "shard 0" in res.message
