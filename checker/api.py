@@ -55,6 +55,8 @@ class TestSettings:
 
 
 TEST_SETTINGS = TestSettings(get_profile(os.environ.get("CHECKER_PROFILE", "quick")), 0)
+#: Every conjecture result checked by a test in this process, in order (the plugin's statistics).
+CHECKED: list[StatementResult] = []
 
 
 class ConjectureFailure(AssertionError):
@@ -70,6 +72,7 @@ def _verify(stmt: Statement, where: str) -> StatementResult:
     :class:`ConjectureFailure` for any other verdict that is not proved, certified or passed."""
     __tracebackhide__ = True
     res = run_statement(stmt, TEST_SETTINGS.profile, TEST_SETTINGS.seed)
+    CHECKED.append(res)
     if res.verdict in (Verdict.PROVED, Verdict.CERTIFIED, Verdict.PASSED):
         return res
     kind = Refuted if res.verdict is Verdict.REFUTED else ConjectureFailure

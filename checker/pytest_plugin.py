@@ -8,6 +8,9 @@ installed; ``pytest -p checker`` names it explicitly).
 * a conjecture with ``expect="fails"`` is xfail-strict: *xfailed* when refuted, failed otherwise.
 * a conjecture's failure is reported as its message alone: the conjecture's file and line, the
   verdict, the replay command and the seed, not a traceback through the checker.
+* with Hypothesis's ``--hypothesis-show-statistics``, each conjecture's statistics (seed, instances,
+  counterexamples replayed first from the example database, instance mix, scope reasons, seconds
+  per phase) are printed at the end of the run (also from pytest-xdist workers).
 """
 from __future__ import annotations
 
@@ -57,9 +60,40 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"checker: profile {s.profile.name}, seed {s.seed} (rerun with --checker-seed {s.seed})"
 
 
+_FIRST_RESULT = pytest.StashKey[int]()
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    item.stash[_FIRST_RESULT] = len(api.CHECKED)
+
+
+def _statistics(res: Any) -> str:
+    stats = res.statistics or {}
+    mix = "; ".join(f"{k}: " + ", ".join(f"{v} ×{n}" for v, n in sorted(c.items())) for k, c in stats.get("mix", {}).items())
+    phases = ", ".join(f"{k} {v:.2f} s" for k, v in stats.get("phases", {}).items())
+    return (f"{res.id}: {res.verdict.value}; profile {res.profile}, seed {res.seed}; {res.instances} instances "
+            f"({res.in_scope} in scope); replayed first from the example database: "
+            f"{stats.get('replayed_from_database', 0)}\n  instance mix: {mix or '—'}\n  scope reasons: "
+            f"{res.scope_reasons or '—'}\n  phases: {phases or '—'}")
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    if not config.getoption("hypothesis_show_statistics", False):
+        return
+    lines = [text for reports in terminalreporter.stats.values() for rep in reports
+             for name, text in getattr(rep, "user_properties", ()) if name == "checker_statistics"]
+    if lines:
+        terminalreporter.section("checker statistics")
+        for text in lines:
+            terminalreporter.write_line(text)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
     outcome = yield
     rep = outcome.get_result()
+    if call.when == "call":
+        for res in api.CHECKED[item.stash.get(_FIRST_RESULT, len(api.CHECKED)):]:
+            rep.user_properties.append(("checker_statistics", _statistics(res)))
     if rep.failed and call.excinfo is not None and call.excinfo.errisinstance(api.ConjectureFailure):
         rep.longrepr = str(call.excinfo.value)

@@ -22,7 +22,9 @@ Twins come in *sites*: the three perturbations of one constant, the two of one e
 strict twin, the scaled side.  Moving a bound's constant one way weakens it (``a² + b² ≥ 1.98ab``
 is true), so a site is *discriminated* when at least one of its twins does not pass (refuted,
 or inconclusive: a verdict the parent would not be reported green with).  A statement
-**discriminates** when every site is.  It **does not discriminate** when some site is not (every
+**discriminates** when every site but the strict one is: the strict twin says whether the bound
+is *attained* on the drawn instances (refuted: equality occurs), which a bound not claimed tight
+need not be, so it is shown for information only.  It **does not discriminate** when some site is not (every
 twin of it passed too): on the instances drawn, the check could not tell the claim from a claim that
 is false by that perturbation (it would also have been green for the twin), so its green verdict
 says less than it seems — the instances are too easy, the measurement too coarse, or the claimed
@@ -51,6 +53,10 @@ _STRICT = {sympy.Ge: sympy.Gt, sympy.Le: sympy.Lt}
 _FACTORS = ((sympy.Rational(99, 100), "×(1 - 1/100)"), (sympy.Rational(101, 100), "×(1 + 1/100)"),
             (sympy.Integer(2), "×2"))
 MAX_TWINS = 24
+#: The site of the strict twin: it tells whether the bound is *attained* on the drawn instances
+#: (refuted: equality occurs), shown for information; a bound not claimed tight need not be
+#: attained, so this site does not count for ``discriminates``.
+STRICT_SITE = "strict"
 _ONE_PERCENT = sympy.Rational(1, 100)
 
 
@@ -110,7 +116,7 @@ def derive(stmt: Statement) -> list[Twin]:
             else tuple((factor * rel.rhs, f"rhs {word}") for factor, word in _FACTORS[:2])
         twins += [Twin(rel.func(rel.lhs, scaled, evaluate=False), word, "scaled side") for scaled, word in shifts]
     if type(rel) in _STRICT:
-        twins.append(Twin(_STRICT[type(rel)](rel.lhs, rel.rhs, evaluate=False), f"{rel.rel_op} made strict", "strict"))
+        twins.append(Twin(_STRICT[type(rel)](rel.lhs, rel.rhs, evaluate=False), f"{rel.rel_op} made strict", STRICT_SITE))
     unique: dict[str, Twin] = {}
     for t in twins:
         if t.relation != rel:
@@ -139,7 +145,8 @@ def summarise(stmt: Statement, twins: list[Twin], outcomes: list[list[list[Any]]
 
     ``outcomes[k]`` lists the twin ``k``'s ``[outcome, evidence, margin]`` on each in-scope
     instance of the parent.  ``discriminates`` is None without twins or without in-scope
-    instances, else True exactly when every site has a twin that did not pass.
+    instances, else True exactly when every site but the strict one (:data:`STRICT_SITE`,
+    attainment, shown for information) has a twin that did not pass.
     """
     rows = []
     for k, (twin, per_instance) in enumerate(zip(twins, outcomes)):
@@ -153,10 +160,11 @@ def summarise(stmt: Statement, twins: list[Twin], outcomes: list[list[list[Any]]
             "worst_margin": min(margins) if margins else None,
             "evidence": violated[0] if violated else _evidence(results),
         })
-    if not rows or not any(outcomes):
+    counted = [r for r in rows if r["site"] != STRICT_SITE]
+    if not counted or not any(outcomes):
         return rows, None
-    failed = {r["site"] for r in rows if r["verdict"] in (Verdict.REFUTED.value, Verdict.INCONCLUSIVE.value)}
-    return rows, failed == {r["site"] for r in rows}
+    failed = {r["site"] for r in counted if r["verdict"] in (Verdict.REFUTED.value, Verdict.INCONCLUSIVE.value)}
+    return rows, failed == {r["site"] for r in counted}
 
 
 def _evidence(results: list[InstanceResult]) -> str:

@@ -69,3 +69,14 @@ def test_profile_seed_and_marker_options(pytester):
     assert "checker: profile quick, seed " in res.stdout.str()  # a drawn seed, printed
     res = pytester.runpytest("-p", "checker", "--checker-seed", "nine")
     assert res.ret != 0
+
+
+def test_a_second_run_replays_the_stored_counterexample_first(tmp_path):
+    (tmp_path / "my_conjectures.py").write_text((ROOT / "examples" / "my_conjectures.py").read_text())
+    run = [sys.executable, "-m", "pytest", "my_conjectures.py", "-p", "checker", "--hypothesis-seed", "5",
+           "--hypothesis-show-statistics", "-p", "no:cacheprovider", "-k", "tanh"]
+    first, second = (subprocess.run(run, cwd=tmp_path, capture_output=True, text=True, timeout=300) for _ in range(2))
+    assert "1 xfailed" in first.stdout and "1 xfailed" in second.stdout, first.stdout + second.stdout
+    assert "checker statistics" in first.stdout and "instance mix" in first.stdout
+    assert "tanh-balance: refuted" in first.stdout and "example database: 0" in first.stdout
+    assert "example database: 1" in second.stdout

@@ -779,6 +779,11 @@ THEOREMS.md class (b) for DHL-T3.1: ‖U_TᵀU_T − V_TᵀV_T‖_F ≤ ‖U_0�
 D_t = V_tᵀR_tᵀR_tV_t − U_tᵀR_tR_tᵀU_t — the summed identity (I2) (DHL-MF) plus the triangle
 inequality.  It is what makes decaying steps balance: δ > 0 makes Σ η_t² finite.
 
+*Does not discriminate (twins):* the triangle inequality sums the per-step drifts ‖η_t²D_t‖_F whatever
+their directions, so the bound has slack wherever the drifts partly cancel; on the drawn runs the
+±1/100 rescaled bounds hold too.  The identity behind it (DHL-MF, exact per step) is what discriminates;
+this bound is an a-posteriori certificate, not a tight claim.
+
 **Evidence — certified.** All three quantities come from one ball-arithmetic run (128 bits, every
 rounding enclosed) of the exact iteration from the exact initial point with the exact steps, to the
 horizon T = the first step with ‖R_t‖_F ≤ ε/4.  Constants as in DHL-T3.1 (outside the theorem's, see there).
@@ -845,6 +850,10 @@ fraction reaching ε, must be at least `p_min` = 1/2 (the "constant probability"
 **Evidence — passed** (float64 runs; the radius of `success` counts runs ending within rounding of
 ε).  The seed-0 run also gives `escape`, `Teps` and the fitted linear `rate` with its 99% error
 bar (see the figure).
+
+*Does not discriminate (twins):* `success` is a fraction of 16 runs and is 1 on the drawn instances, so
+`p_min`·(1 ± 1/100) cannot be told apart from `p_min` = 1/2: the unconfirmed "constant probability" is
+not what this check measures; the content is that the runs reach ε within T_ε steps (the C_T constant).
 """ + _CONSTANTS_32)
 
 theorem(

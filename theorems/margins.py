@@ -1073,7 +1073,10 @@ theorem(
     system=margin_vectors(), conclusion="sum_gq >= gz_z",
     notes="Class (b): exact margins, exponentials and logarithms in arb balls, so *certified*. N ≥ 2 "
           "(with one margin (M) is an equality, which balls cannot certify); then every q_n > z and the "
-          "inequality is strict.",
+          "inequality is strict. *Does not discriminate (twins):* for the exponential loss "
+          "Σ g(q_n)q_n − g(z)z = ℓ(z)·H(w), H the entropy of the weights w_n = ℓ(q_n)/ℓ(z), so the ratio of "
+          "the sides is 1 + H(w)/z: the ×(1 + 1/100) twin fails only where z > 100·H(w), beyond the margins "
+          "drawn; the lemma is strict, and its scale is not what it claims.",
 )
 theorem(
     "MUT-LL-M-mean", title="(mutation) (M) with the mean loss in place of the sum",

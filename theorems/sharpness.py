@@ -1484,7 +1484,10 @@ theorem("MUT-MC-RES-flattest", system=RES, conclusion=f"S <= {BOUND}", expect="f
 theorem(
     "MC-RES-T1", system=RES, conclusion=f"S >= {BOUND}",
     title="The residual-network limit obeys the Theorem 1 lower bound (a_L = p, ‖p‖ = 1)",
-    source=f"THEOREMS.md MC-RES [derived]: MC-H and MC-T1 hold with a_L = p; {T1}")
+    source=f"THEOREMS.md MC-RES [derived]: MC-H and MC-T1 hold with a_L = p; {T1}",
+    notes="*Does not discriminate the exponent (twins):* the residual system draws targets with ‖w⋆‖ = 1 (the "
+          "authors' normalisation), so ‖w⋆‖^{2−2/L} = 1 and the exponent twins coincide with the statement; "
+          "MC-T1 discriminates the exponent on minimisers of every norm.")
 theorem("MUT-MC-RES-T1-Lambda", system=RES, conclusion="S >= 2*L*Lambda*wnorm**(2-2/L)", expect="fails",
         title="Mutation: Λ in place of a at the residual limit", source="mutation of MC-RES-T1")
 
