@@ -120,7 +120,7 @@ def index_markdown(results: list[StatementResult], profile: Profile, seed: int, 
     if blind:
         lines += [f"**Does not discriminate** (some nearby false twin is not refuted either): {', '.join(blind)}.", ""]
     lines += [
-        "Verdicts: *proved* = exact symbolic identity for the stated sizes and no counterexample; *certified* = "
+        "Verdicts: *proved* = exact symbolic identity for all sizes (\"proved (sizes …)\" when only for some) and no counterexample; *certified* = "
         "every in-scope instance held with exact rationals or rigorous balls; *passed* = held beyond an estimated "
         "error bound; *inconclusive* = a margin stayed inside its budget after escalation (or a budget cut the "
         "search); *refuted* = a shrunk, replayable counterexample, with its evidence (exact, ball or estimate); "
@@ -131,6 +131,11 @@ def index_markdown(results: list[StatementResult], profile: Profile, seed: int, 
     ]
     if mutations:
         lines += ["## Mutated claims (expected to be refuted)", "", *_table(mutations), ""]
+    reviewers = [r for r in results if "-REV-" in r.id]
+    if reviewers:
+        lines += ["## Reviewers' questions", "", "The papers' reviewers' open questions, answered as statements "
+                  "(ids `…-REV-…`; the rows above, listed here together):", "",
+                  *(f"- [{r.id}]({r.id}.md) — {_cell(r.title)}: **{r.verdict.value}**" for r in reviewers), ""]
     return "\n".join(lines)
 
 
