@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 from flint import arb, arb_mat, fmpq, fmpq_mat, fmpq_poly
@@ -305,6 +305,20 @@ def gd_float_resume(run: FloatRun, M: np.ndarray, etas: np.ndarray, **options: A
         imbalance_steps=np.concatenate([run.imbalance_steps[:-1], more.imbalance_steps + run.steps]),
         diverged=more.diverged,
     )
+
+
+def gd_float_settled(U0: np.ndarray, V0: np.ndarray, M: np.ndarray, etas: np.ndarray, cap: int,
+                     settled: Callable[[FloatRun], bool], *, stop_below: float = 0.0,
+                     imbalance_every: int = 1) -> FloatRun:
+    """Gradient descent along a doubling ladder of horizons 64, 128, … ≤ ``cap`` (``etas`` holds at
+    least ``cap`` steps): stops at the first horizon where ‖R_t‖_F ≤ ``stop_below``, the run diverged,
+    or ``settled(run)`` — e.g. an a-priori bound on how far the rest of the schedule can still move
+    UVᵀ is below its tolerance (:func:`iterate_bound`, :func:`movement_bound`)."""
+    options = dict(stop_below=stop_below, imbalance_every=imbalance_every)
+    run = gd_float(U0, V0, M, etas[:64], **options)
+    while run.steps < cap and not run.diverged and run.residual[-1] > stop_below and not settled(run):
+        run = gd_float_resume(run, M, etas[run.steps:2 * run.steps], **options)
+    return run
 
 
 # --------------------------------------------------------------------------- ball runs

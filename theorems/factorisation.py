@@ -155,11 +155,8 @@ def _decay_float_run(key: str, params: DecayParams, level: int) -> mf.FloatRun:
     if not finite_clock:
         return mf.gd_float(prob.U0, prob.V0, prob.Mf, etas, **options)
     tolerance = prob.norm_m_float / 4 ** (level + 2)
-    run = mf.gd_float(prob.U0, prob.V0, prob.Mf, etas[:64], **options)
-    while (run.steps < cap and not run.diverged and run.residual[-1] > options["stop_below"]
-           and _remaining_movement(prob, run) > tolerance):
-        run = mf.gd_float_resume(run, prob.Mf, etas[run.steps:2 * run.steps], **options)
-    return run
+    return mf.gd_float_settled(prob.U0, prob.V0, prob.Mf, etas, cap,
+                               lambda run: _remaining_movement(prob, run) <= tolerance, **options)
 
 
 @functools.lru_cache(maxsize=256)
