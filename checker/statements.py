@@ -60,6 +60,11 @@ class limit(sympy.Function):
         return rf"\lim_{{H \to \infty}} \left({body}\right){rate}"
 
 
+def render_latex(expr: sympy.Basic, names: dict[str, str]) -> str:
+    """``expr`` in LaTeX with each symbol named in ``names`` shown by its LaTeX display name."""
+    return sympy.latex(expr, symbol_names={s: names[s.name] for s in expr.free_symbols if s.name in names})
+
+
 def limits_of(*rels: sympy.Basic) -> list[limit]:
     """The ``limit`` nodes of ``rels``, each once, in a deterministic order (by their string form)."""
     return sorted(set().union(*(r.atoms(limit) for r in rels)), key=str)
@@ -420,4 +425,5 @@ class Statement:
         return {s.name for n in self.limits for s in n.expr.free_symbols}
 
     def latex(self) -> str:
-        return sympy.latex(self.relation)
+        """The conclusion in LaTeX, each quantity under its display name."""
+        return render_latex(self.relation, self.system.latex_names())

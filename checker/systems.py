@@ -3,7 +3,8 @@
 A :class:`System` is what a statement is *about*.  It holds
 
 * a Hypothesis strategy drawing JSON-serialisable instances (dicts of rationals, ints, strings),
-* ``quantities``: the symbol names a statement may use, each with a one-line description,
+* ``quantities``: the symbols a statement may use, each a :class:`checker.quantities.Quantity`
+  (description, LaTeX display name, error model; a plain description string is accepted),
 * ``measure(instance, precision, names)``: a dict ``name -> Enclosure`` for the requested names,
 * ``scope(instance, precision)``: ``None`` when the instance satisfies the system's hypotheses,
   otherwise the reason it does not (the instance is then *hypotheses-unsatisfied*).
@@ -27,13 +28,14 @@ arguments are the system's parameters (``python -m checker systems`` lists them)
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping
 
 from hypothesis.strategies import SearchStrategy
 
 from .arith import Enclosure, Precision
 from .limits import Ladder
+from .quantities import Quantity, as_quantities, latex_names
 
 Instance = dict[str, Any]
 Measure = Callable[[Instance, Precision, frozenset[str]], Mapping[str, Enclosure]]
@@ -56,18 +58,20 @@ class System:
 
     name: str
     description: str
-    quantities: Mapping[str, str]
+    quantities: Mapping[str, Quantity | str]
     strategy: SearchStrategy
     measure: Measure
     scope: Scope = _always_in_scope
     hypotheses: tuple[str, ...] = ()
     parameters: Mapping[str, Any] = field(default_factory=dict)
     trajectory: Trajectory | None = None
-    trajectory_quantities: Mapping[str, str] = field(default_factory=dict)
+    trajectory_quantities: Mapping[str, Quantity | str] = field(default_factory=dict)
     features: Features | None = None
     dynamical: bool = False
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "quantities", as_quantities(self.quantities))
+        object.__setattr__(self, "trajectory_quantities", as_quantities(self.trajectory_quantities))
         if self.trajectory_quantities and self.trajectory is None:
             raise ValueError(f"system {self.name} names trajectory quantities but has no trajectory function")
 
@@ -112,6 +116,33 @@ class System:
                 raise MeasurementError(f"trajectory quantity {name} of {self.name} is not one Enclosure per horizon")
         return ladder
 
+    def latex_names(self) -> dict[str, str]:
+        """``symbol name -> LaTeX display name`` of every quantity that has one."""
+        return latex_names(self.quantities, self.trajectory_quantities)
+
+    def with_quantity(self, q: Quantity) -> "System":
+        """This system with one more quantity, measured by ``q.measure(instance, precision)``
+        (an :class:`~checker.arith.Enclosure`); every other quantity is measured as before.
+
+        The documented way to add a quantity to an existing system::
+
+            system = mlp().with_quantity(quantity("w1_norm_sq", "‖W^(1)‖_F²", r"\lVert W^{(1)}\rVert_F^2",
+                                                  "exact", measure=lambda inst, prec: ...))
+        """
+        if not isinstance(q, Quantity) or q.measure is None:
+            raise TypeError("with_quantity needs a checker.quantity(...) with a measure function")
+        if q.name in self.quantities:
+            raise ValueError(f"system {self.name} already has a quantity {q.name!r}; choose another name")
+        base = self.measure
+
+        def measure(instance: Instance, precision: Precision, names: frozenset[str]) -> dict[str, Enclosure]:
+            out = dict(base(instance, precision, names - {q.name})) if names - {q.name} else {}
+            if q.name in names:
+                out[q.name] = q.measure(instance, precision)
+            return out
+
+        return replace(self, name=f"{self.name}+{q.name}", quantities={**self.quantities, q.name: q}, measure=measure)
+
     def features_of(self, instance: Instance) -> dict[str, Any]:
         """The instance's features (empty when the system declares none)."""
         return {} if self.features is None else dict(self.features(instance))
@@ -124,7 +155,7 @@ class SystemFamily:
     name: str
     build: Callable[..., System]
     doc: str
-    quantities: Mapping[str, str]
+    quantities: Mapping[str, Quantity | str]
 
     def parameters(self) -> dict[str, str]:
         sig = inspect.signature(self.build)
@@ -137,7 +168,7 @@ class SystemFamily:
 _FAMILIES: dict[str, SystemFamily] = {}
 
 
-def system_family(quantities: Mapping[str, str]) -> Callable[[Callable[..., System]], Callable[..., System]]:
+def system_family(quantities: Mapping[str, Quantity | str]) -> Callable[[Callable[..., System]], Callable[..., System]]:
     """Register a system constructor; ``quantities`` documents the symbols its systems measure."""
 
     def register(build: Callable[..., System]) -> Callable[..., System]:
