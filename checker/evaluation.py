@@ -35,13 +35,24 @@ def _scale(rel: Any, values: dict) -> float:
     return sum(abs(values[s.name].mid) for s in rel.free_symbols)
 
 
-def _judge(rel: sympy.core.relational.Relational, values: dict[str, Enclosure],
-           precision: Precision) -> tuple[Enclosure, Outcome, str]:
-    """The enclosed margin of ``rel`` (limits already measured), its outcome and evidence."""
-    rel = without_limits(rel)
-    m = margin(rel, values, precision.bits)
-    out, evidence = classify(m, rel.rel_op == "==", rel.rel_op in ("<", ">"), _scale(rel, values), precision.bits)
-    return m, out, evidence
+FLOAT_LIMIT = "float evidence cannot refute a limit"
+
+
+def judge_relation(rel: sympy.core.relational.Relational, values: dict[str, Enclosure],
+                   precision: Precision, conclusion: bool = True) -> tuple[Enclosure, Outcome, str, str]:
+    """The enclosed margin of ``rel`` on measured ``values`` (each ``limit`` node already judged and
+    filed under its string), its outcome, evidence and the reason it was left undecided (or "").  A violation resting only on float estimates
+    of a limit is *undecided*, never violated: a finite ladder extrapolated in floats cannot rule out
+    what a longer one would show (a limit is refuted only by exact or certified witnesses).  That rule
+is for conclusions: an extra hypothesis (``conclusion=False``) failing on such evidence puts the
+instance out of scope, which refutes nothing."""
+    flat = without_limits(rel)
+    m = margin(flat, values, precision.bits)
+    out, evidence = classify(m, flat.rel_op == "==", flat.rel_op in ("<", ">"), _scale(flat, values), precision.bits)
+    if conclusion and out is Outcome.VIOLATED and evidence == "estimate" and any(
+            values[str(node)].kind == "estimate" for node in rel.atoms(limit)):
+        return m, Outcome.UNDECIDED, evidence, FLOAT_LIMIT
+    return m, out, evidence, ""
 
 
 def _stated(limit_enclosure: Enclosure) -> Enclosure:
@@ -82,16 +93,12 @@ def measure_instance(stmt: Statement, instance: dict, precision: Precision) -> I
             return InstanceResult(instance, Outcome.UNDECIDED, precision=precision, values=values, limits=limits,
                                   reason=f"ladder not converging: {', '.join(stalled)}")
     for hyp in stmt.hypothesis_relations:
-        m, out, _ = _judge(hyp, values, precision)
+        m, out, _, _ = judge_relation(hyp, values, precision, conclusion=False)
         if out is Outcome.VIOLATED:
             return InstanceResult(instance, Outcome.OUT_OF_SCOPE, m, precision=precision,
                                   reason=f"hypothesis {hyp} fails", values=values, limits=limits)
         if out is Outcome.UNDECIDED:
             return InstanceResult(instance, Outcome.UNDECIDED, m, precision=precision,
                                   reason=f"hypothesis {hyp} undecided", values=values, limits=limits)
-    m, out, evidence = _judge(stmt.relation, values, precision)
-    if out is Outcome.VIOLATED and evidence == "estimate" and any(
-            values[str(node)].kind == "estimate" for node in stmt.relation.atoms(limit)):
-        return InstanceResult(instance, Outcome.UNDECIDED, m, evidence, precision, values=values, limits=limits,
-                              reason="float evidence cannot refute a limit")
-    return InstanceResult(instance, out, m, evidence, precision, values=values, limits=limits)
+    m, out, evidence, reason = judge_relation(stmt.relation, values, precision)
+    return InstanceResult(instance, out, m, evidence, precision, values=values, limits=limits, reason=reason)

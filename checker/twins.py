@@ -12,7 +12,7 @@ it by a small, definite perturbation:
 
 Each twin is judged on the parent's own in-scope instances with the parent's measured enclosures
 (no new measurement, a ``limit(...)`` node standing for its judged enclosure): per instance its
-margin is classified exactly as the parent's (:func:`checker.evaluation._judge`), an undecided
+margin is classified exactly as the parent's (:func:`checker.evaluation.judge_relation`), an undecided
 twin margin counts as undecided, a violated one refutes the twin — except that float evidence
 on a limit refutes no twin either (undecided, as for the parent) — and the twin's verdict is
 :func:`checker.verdicts.aggregate` of those outcomes.  An instance the parent left undecided is
@@ -40,8 +40,8 @@ from typing import Any, Iterator
 import sympy
 
 from .arith import Enclosure, Precision
-from .evaluation import _judge
-from .statements import Statement, limit
+from .evaluation import judge_relation
+from .statements import Statement
 from .verdicts import InstanceResult, Outcome, Verdict, aggregate
 
 #: Expression heads a twin may perturb inside; any other head (``limit(...)``, a user function)
@@ -131,12 +131,9 @@ def judge(twin: Twin, values: dict[str, Enclosure], precision: Precision) -> tup
     quantity) is undecided.
     """
     try:
-        m, out, evidence = _judge(twin.relation, values, precision)
+        m, out, evidence, _ = judge_relation(twin.relation, values, precision)
     except (ArithmeticError, KeyError, ValueError, TypeError, ZeroDivisionError):
         return Outcome.UNDECIDED, "", None
-    if out is Outcome.VIOLATED and evidence == "estimate" and any(
-            values[str(node)].kind == "estimate" for node in twin.relation.atoms(limit)):
-        out = Outcome.UNDECIDED
     return out, evidence, m.mid
 
 
