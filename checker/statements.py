@@ -21,6 +21,7 @@ enclosure is the extrapolated limit (:mod:`checker.evaluation`, :func:`checker.l
 """
 from __future__ import annotations
 
+import operator
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
@@ -162,6 +163,11 @@ def _is_exact_op(expr: sympy.Expr) -> bool:
     return isinstance(expr, (sympy.Add, sympy.Mul, sympy.Abs, sympy.Max, sympy.Min, sympy.Pow))
 
 
+def _sum_or_product(expr: sympy.Expr, args: list[Any]) -> Any:
+    """The sum (``Add``) or product (``Mul``) of the already evaluated ``args``, in their order."""
+    return _fold(operator.add if isinstance(expr, sympy.Add) else operator.mul, args)
+
+
 def _exact(expr: sympy.Expr, values: Mapping[str, fmpq]) -> fmpq | None:
     """Exact rational value of ``expr``, or None when it needs a non-rational operation."""
     if expr.is_Symbol:
@@ -173,13 +179,8 @@ def _exact(expr: sympy.Expr, values: Mapping[str, fmpq]) -> fmpq | None:
     args = [_exact(a, values) for a in expr.args]
     if any(a is None for a in args):
         return None
-    if isinstance(expr, sympy.Add):
-        return sum(args[1:], args[0])
-    if isinstance(expr, sympy.Mul):
-        out = args[0]
-        for a in args[1:]:
-            out = out * a
-        return out
+    if isinstance(expr, (sympy.Add, sympy.Mul)):
+        return _sum_or_product(expr, args)
     if isinstance(expr, sympy.Pow):
         base, exp = args
         if base == 0 and exp < 0:
@@ -218,13 +219,8 @@ def _ball(expr: sympy.Expr, values: Mapping[str, arb]) -> arb:
     if expr.is_Float:
         raise StatementError(f"float literal {expr} in a statement: write it as a rational (e.g. 1/10)")
     args = [_ball(a, values) for a in expr.args]
-    if isinstance(expr, sympy.Add):
-        return sum(args[1:], args[0])
-    if isinstance(expr, sympy.Mul):
-        out = args[0]
-        for a in args[1:]:
-            out = out * a
-        return out
+    if isinstance(expr, (sympy.Add, sympy.Mul)):
+        return _sum_or_product(expr, args)
     if isinstance(expr, sympy.Pow):
         base, exp = args
         if expr.exp.is_Integer:
