@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import ctypes
 import hashlib
 import json
 import random
@@ -70,24 +71,50 @@ IN_SCOPE = (Outcome.HOLDS.value, Outcome.VIOLATED.value, Outcome.UNDECIDED.value
 class InstanceTimeout(TimeoutError):
     """One measurement ran past the profile's ``instance_seconds``."""
 
+    def __init__(self, message: str = "measurement exceeded the profile's instance_seconds"):
+        super().__init__(message)
+
 
 @contextlib.contextmanager
 def time_limit(seconds: float) -> Iterator[None]:
-    """Raise :class:`InstanceTimeout` in the block after ``seconds`` (main thread only; else no limit)."""
-    if threading.current_thread() is not threading.main_thread() or seconds <= 0:
+    """Raise :class:`InstanceTimeout` in the block after ``seconds``.
+
+    In the main thread a ``SIGALRM`` timer interrupts the block; in any other thread (Dask and
+    thread-pool workers, where signals cannot be used) a timer thread raises the exception in the
+    block's thread through CPython's ``PyThreadState_SetAsyncExc``, which takes effect at the next
+    bytecode (a long call into compiled code finishes first).  Only while the block runs: the
+    timer and the block's exit share a lock."""
+    if seconds <= 0:
         yield
         return
+    if threading.current_thread() is threading.main_thread():
+        def _raise(signum: int, frame: Any) -> None:
+            raise InstanceTimeout(f"measurement exceeded {seconds:g} s")
 
-    def _raise(signum: int, frame: Any) -> None:
-        raise InstanceTimeout(f"measurement exceeded {seconds:g} s")
+        old = signal.signal(signal.SIGALRM, _raise)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, old)
+        return
+    target, lock, inside = threading.get_ident(), threading.Lock(), [True]
 
-    old = signal.signal(signal.SIGALRM, _raise)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    def _interrupt() -> None:
+        with lock:
+            if inside[0]:
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(target), ctypes.py_object(InstanceTimeout))
+
+    timer = threading.Timer(seconds, _interrupt)
+    timer.daemon = True
+    timer.start()
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+        with lock:
+            inside[0] = False
+        timer.cancel()
 
 
 def encode_instance(instance: dict) -> str:

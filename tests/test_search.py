@@ -180,3 +180,32 @@ def test_a_crashing_instance_generator_is_reported_with_its_file_and_line(tmp_pa
     res = run_statement(stmt, profile("quick"), seed=0, database_dir=None)
     assert res.verdict is Verdict.ERROR
     assert "instance generator" in res.message and "crashgen.py:4" in res.message and "shard 0" in res.message
+
+
+def test_instance_time_limit_also_fires_outside_the_main_thread():
+    """Dask and thread-pool workers run units off the main thread, where SIGALRM cannot be used."""
+    import threading
+    import time as _time
+
+    from checker.search import InstanceTimeout, time_limit
+
+    seen = []
+
+    def work():
+        try:
+            with time_limit(0.1):
+                start = _time.perf_counter()
+                while _time.perf_counter() - start < 5:
+                    pass
+            seen.append("ran to the end")
+        except InstanceTimeout:
+            seen.append("timeout")
+        with time_limit(0.1):
+            pass
+        _time.sleep(0.2)  # a cancelled timer raises nothing later
+        seen.append("clean")
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    assert seen == ["timeout", "clean"]
