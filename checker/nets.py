@@ -10,8 +10,16 @@ outputs ``F`` (``m × p``), and back-propagates an output cotangent ``G = ∂L/�
   (forward-over-reverse, exact: no finite differences).
 
 Networks (THEOREMS.md §1.0): :class:`MLP`, ``f(x) = W^(N) φ(W^(N-1) ⋯ φ(W^(1) x))``, optionally
-with biases; :class:`Conv1D`, ``f(x) = Σ_j a_j φ((k ⋆ x)_j)`` with one shared kernel ``k``.
-An :class:`Activation` is ``k``-homogeneous when ``z φ'(z) = k φ(z)`` for all ``z``.
+with biases; :class:`Conv1D`, ``f(x) = Σ_j a_j φ((k ⋆ x)_j)`` with one shared kernel ``k``;
+:class:`WeightNormMLP` (weight-normalised hidden layers); :class:`ResidualMLP`,
+``x ↦ (I + N_L)⋯(I + N_1)x`` (linear blocks) or ``h ↦ h + φ(N_k h)`` (activated blocks), with an
+optional readout; :class:`FixedReadout`, a network whose last layer is a constant (not a
+parameter); :class:`NearHomogeneous`, ``f = Σ_j c_j f_j`` (a homogeneous top-degree part plus
+lower-degree terms), and :class:`Homogenised`, the top-degree part of a network with biases.
+An :class:`Activation` is ``k``-homogeneous when ``z φ'(z) = k φ(z)`` for all ``z``; a network is
+``K``-homogeneous when ``f(c·θ) = c^K f(θ)`` for every ``c > 0`` (:meth:`AbstractNetwork.homogeneity`),
+and near-homogeneous of top degree ``K`` when ``f(c·θ) = c^K f_top(θ) + O(c^{K-1})`` as ``c → ∞``
+(``.degree`` and ``.homogenised()`` give ``K`` and ``f_top`` on the same parameters).
 """
 from __future__ import annotations
 
@@ -22,7 +30,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 from flint import arb, fmpq
 
-from .arith import rational
+from .arith import rational, rational_array
 
 # ---------------------------------------------------------------------------- dual numbers
 
@@ -259,6 +267,22 @@ class AbstractNetwork(ABC):
     def size(self) -> int:
         return sum(int(np.prod(s)) for s in self.shapes())
 
+    def homogeneity(self) -> int | None:
+        """The degree ``K`` with ``f(c·θ) = c^K f(θ)`` for all ``c > 0``, or None (not homogeneous)."""
+        return None
+
+    @property
+    def degree(self) -> int | None:
+        """The top degree ``K``: ``f(c·θ)/c^K → f_top(θ)`` as ``c → ∞`` (:meth:`homogenised`); for a
+        homogeneous network its degree of homogeneity."""
+        return self.homogeneity()
+
+    def homogenised(self) -> "AbstractNetwork":
+        """``f_top``, the top-degree part on the same parameters (a homogeneous network is its own)."""
+        if self.homogeneity() is None:
+            raise ValueError(f"{type(self).__name__} is neither homogeneous nor near-homogeneous")
+        return self
+
     def hvp(self, params: Sequence[Any], X: Any, loss_cotangent: Callable[[Any], Any],
             direction: Sequence[Any]) -> list[Any]:
         """Hessian-vector product ``∇²L(params)·direction`` by forward-over-reverse dual numbers.
@@ -309,12 +333,29 @@ class MLP(AbstractNetwork):
 
     def homogeneity(self) -> int | None:
         """The degree ``K`` with ``f(c·θ) = c^K f(θ)``, or None when f is not homogeneous."""
-        if self.bias or any(a.degree is None for a in self.activations):
+        return None if self.bias else self.degree
+
+    @property
+    def degree(self) -> int | None:
+        """``K = k_{N−1}(⋯k_2(k_1 + 1) + 1 ⋯) + 1``, the degree of the bias-free network (None when some
+        φ is not homogeneous).  With biases f is near-homogeneous of this top degree: ``b^(1)`` scales
+        with ``W^(1)`` (it is the weight of a constant input), the later biases enter at lower degree."""
+        if any(a.degree is None for a in self.activations):
             return None
         K = 1
         for a in self.activations:
             K = K * a.degree + 1
         return K
+
+    def homogenised(self) -> AbstractNetwork:
+        """Without biases, the network itself; with biases, ``f_top = lim_{c→∞} f(c·θ)/c^K``: the same
+        network with ``b^(2), …, b^(N)`` held at 0 (:class:`Homogenised`), homogeneous of degree K in
+        ``(W^(1), b^(1), …, W^(N))``."""
+        if self.degree is None:
+            raise ValueError("an MLP with a non-homogeneous activation has no top-degree part")
+        if not self.bias:
+            return self
+        return Homogenised(self, tuple(2 * h + 1 for h in range(1, self.depth)), self.degree)
 
     def layers(self, params: Sequence[Any], X: Any) -> tuple[list[Any], list[Any]]:
         """Pre-activations ``Z^(h)`` and activations ``A^(h)`` (``A^(0) = X``; the last Z is F)."""
@@ -373,6 +414,10 @@ class Conv1D(AbstractNetwork):
 
     def shapes(self) -> list[tuple[int, ...]]:
         return [(self.kernel,), (self.outputs,)]
+
+    def homogeneity(self) -> int | None:
+        """``k + 1`` for a ``k``-homogeneous φ (kernel degree k, output weights degree 1)."""
+        return None if self.act.degree is None else self.act.degree + 1
 
     def patches(self, X: Any) -> Any:
         """``P[m, j, s] = X[m, j + s]``."""
@@ -452,3 +497,257 @@ class WeightNormMLP(AbstractNetwork):
             radial = (dW[h] * V).sum(axis=1).reshape(-1, 1) / s  # ⟨∂L/∂W_i, v_i⟩/‖v_i‖
             out += [(g.reshape(-1, 1) / s) * (dW[h] - radial * V / s), radial.reshape(-1)]
         return out + [dW[-1]]
+
+
+# ---------------------------------------------------------------------------- residual networks
+
+
+@dataclass(frozen=True)
+class ResidualMLP(AbstractNetwork):
+    """A residual network of ``blocks`` square blocks on ``ℝ^dim``: ``h_0 = x``,
+    ``h_k = h_{k−1} + φ(N_k h_{k−1})`` (``N_k ∈ ℝ^{dim×dim}``), output ``f(x) = h_L`` or, with a
+    trainable readout of ``readout = p`` outputs, ``f(x) = R h_L`` (``R ∈ ℝ^{p×dim}``).
+    Parameters ``[N_1, …, N_L]`` (+ ``R``).
+
+    Linear blocks (φ the identity, the default) give ``f(x) = R(I + N_L)⋯(I + N_1)x``: a deep linear
+    network in the effective weights ``W_k = I + N_k`` (:meth:`effective`), with ``∂f/∂N_k = ∂f/∂W_k``.
+    The identity makes f non-homogeneous in the ``N_k``; it is near-homogeneous of top degree
+    ``K`` (``d_0 = 0``, ``d_k = k_φ(d_{k−1} + 1)`` for a ``k_φ``-homogeneous φ, ``K = d_L`` (+1 with a
+    readout)), its top-degree part being the chain without skips, ``h_k = φ(N_k h_{k−1})``
+    (``skip=False``, :meth:`homogenised`).
+    """
+
+    dim: int
+    blocks: int
+    act: Activation = activation("linear")
+    readout: int | None = None
+    skip: bool = True
+
+    def __post_init__(self) -> None:
+        if self.dim < 1 or self.blocks < 1:
+            raise ValueError(f"a residual network needs dim ≥ 1 and blocks ≥ 1, got {self.dim}, {self.blocks}")
+
+    def shapes(self) -> list[tuple[int, ...]]:
+        return [(self.dim, self.dim)] * self.blocks + ([(self.readout, self.dim)] if self.readout else [])
+
+    @property
+    def degree(self) -> int | None:
+        if self.act.degree is None:
+            return None
+        d = 0
+        for _ in range(self.blocks):
+            d = self.act.degree * (d + 1)
+        return d + (1 if self.readout else 0)
+
+    def homogeneity(self) -> int | None:
+        return None if self.skip else self.degree
+
+    def homogenised(self) -> "ResidualMLP":
+        """The chain without skip connections, ``h_k = φ(N_k h_{k−1})``: ``lim_{c→∞} f(c·θ)/c^K``."""
+        if self.degree is None:
+            raise ValueError(f"activation {self.act.name} is not homogeneous: no top-degree part")
+        return ResidualMLP(self.dim, self.blocks, self.act, self.readout, skip=False)
+
+    def effective(self, params: Sequence[Any]) -> list[Any]:
+        """The effective weights ``[I + N_1, …, I + N_L]`` (+ ``R``) of linear blocks: the same
+        function as ``MLP((dim,)*(L+1) (+ (p,)), linear)`` with these weights."""
+        if self.act.name != "linear" or not self.skip:
+            raise ValueError("effective weights I + N_k exist for linear residual blocks only")
+        eye = np.eye(self.dim, dtype=int)
+        return [N + eye for N in params[:self.blocks]] + list(params[self.blocks:])
+
+    def states(self, params: Sequence[Any], X: Any) -> tuple[list[Any], list[Any]]:
+        """Block pre-activations ``Z_k = h_{k−1} N_kᵀ`` and states ``h_0 = X, …, h_L`` (rows: samples)."""
+        H, Zs, Hs = X, [], [X]
+        for N in params[:self.blocks]:
+            Z = H @ N.T
+            H = H + self.act.value(Z) if self.skip else self.act.value(Z)
+            Zs.append(Z)
+            Hs.append(H)
+        return Zs, Hs
+
+    def forward(self, params: Sequence[Any], X: Any) -> Any:
+        H = self.states(params, X)[1][-1]
+        return H @ params[-1].T if self.readout else H
+
+    def backward(self, params: Sequence[Any], X: Any, G: Any) -> list[Any]:
+        Zs, Hs = self.states(params, X)
+        tail: list[Any] = []
+        delta = G  # ∂L/∂h_L
+        if self.readout:
+            tail, delta = [G.T @ Hs[-1]], G @ params[-1]
+        grads: list[Any] = [None] * self.blocks
+        for k in range(self.blocks - 1, -1, -1):
+            D = self.act.derivative(Zs[k]) * delta  # ∂L/∂Z_k
+            grads[k] = D.T @ Hs[k]
+            delta = delta + D @ params[k] if self.skip else D @ params[k]
+        return grads + tail
+
+
+# ---------------------------------------------------------------------------- fixed readout
+
+
+def _number_type(x: Any) -> Any:
+    return np.asarray(x.value if isinstance(x, Dual) else x)
+
+
+_LINEAR_READOUT = (MLP, Conv1D, WeightNormMLP, ResidualMLP)
+
+
+@dataclass(frozen=True, eq=False)
+class FixedReadout(AbstractNetwork):
+    """``base`` with its last parameter array (its readout) held at the constant ``readout``:
+    ``f(x; θ) = base(x; θ, R)``, parameters those of ``base`` but the last (Marion & Chizat's deep
+    linear regression ``f(x) = w⋆ᵀ… `` setting with a fixed last layer).  ``readout`` is exact
+    (rationals); it is used as float64 when the parameters are float64.
+
+    The base's readout must enter f linearly as its outermost layer (an :class:`MLP` without biases,
+    :class:`Conv1D`, :class:`WeightNormMLP`, a :class:`ResidualMLP` with a readout), so a ``K``-
+    homogeneous base gives a ``(K − 1)``-homogeneous network, and likewise for top degrees."""
+
+    base: AbstractNetwork
+    readout: Any
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.base, _LINEAR_READOUT) or getattr(self.base, "bias", False) \
+                or (isinstance(self.base, ResidualMLP) and not self.base.readout):
+            raise TypeError("FixedReadout needs a base whose last parameter is a linear readout "
+                            "(MLP without biases, Conv1D, WeightNormMLP, ResidualMLP with a readout)")
+        R = rational_array(np.asarray(self.readout, dtype=object).tolist())
+        if R.shape != tuple(self.base.shapes()[-1]):
+            raise ValueError(f"readout of shape {R.shape}, the base's last layer is {self.base.shapes()[-1]}")
+        object.__setattr__(self, "readout", R)
+        object.__setattr__(self, "_float", R.astype(float))
+
+    def __eq__(self, other: Any) -> bool:
+        return isinstance(other, FixedReadout) and self.base == other.base and bool(np.all(self.readout == other.readout))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def _full(self, params: Sequence[Any]) -> list[Any]:
+        exact = _number_type(params[0]).dtype == object
+        return list(params) + [self.readout if exact else self._float]
+
+    def shapes(self) -> list[tuple[int, ...]]:
+        return self.base.shapes()[:-1]
+
+    def forward(self, params: Sequence[Any], X: Any) -> Any:
+        return self.base.forward(self._full(params), X)
+
+    def backward(self, params: Sequence[Any], X: Any, G: Any) -> list[Any]:
+        return self.base.backward(self._full(params), X, G)[:-1]
+
+    def homogeneity(self) -> int | None:
+        K = self.base.homogeneity()
+        return None if K is None else K - 1
+
+    @property
+    def degree(self) -> int | None:
+        K = self.base.degree
+        return None if K is None else K - 1
+
+    def homogenised(self) -> "FixedReadout":
+        return self if self.homogeneity() is not None else FixedReadout(self.base.homogenised(), self.readout)
+
+
+# ---------------------------------------------------------------------------- near-homogeneous networks
+
+
+@dataclass(frozen=True)
+class Homogenised(AbstractNetwork):
+    """``base`` with the parameter arrays at the indices ``zeroed`` held at 0 (their gradient is 0):
+    the top-degree part of a near-homogeneous ``base`` on the same parameters, homogeneous of
+    ``degree`` (the constructor's claim, e.g. :meth:`MLP.homogenised`; tests check
+    ``f(c·θ) = c^K f(θ)`` exactly)."""
+
+    base: AbstractNetwork
+    zeroed: tuple[int, ...]
+    top_degree: int
+
+    def shapes(self) -> list[tuple[int, ...]]:
+        return self.base.shapes()
+
+    def _kept(self, params: Sequence[Any]) -> list[Any]:
+        return [p * 0 if j in self.zeroed else p for j, p in enumerate(params)]
+
+    def forward(self, params: Sequence[Any], X: Any) -> Any:
+        return self.base.forward(self._kept(params), X)
+
+    def backward(self, params: Sequence[Any], X: Any, G: Any) -> list[Any]:
+        return self._kept(self.base.backward(self._kept(params), X, G))
+
+    def homogeneity(self) -> int | None:
+        return self.top_degree
+
+
+@dataclass(frozen=True)
+class NearHomogeneous(AbstractNetwork):
+    """``f(x; θ) = Σ_j c_j f_j(x; θ_j)`` for ``terms = ((c_1, f_1), (c_2, f_2), …)`` with rational
+    ``c_j`` and networks ``f_j`` of top degrees ``K_j`` (:attr:`AbstractNetwork.degree`): e.g.
+    ``f = f_K + c·f_{K'}`` with ``K' < K``, the predictor ``θ₁ + θ₂³``, or one MLP with biases.
+    Parameters: the concatenation ``[θ_1…, θ_2…, …]`` of the terms' parameter lists, or with
+    ``shared`` one list common to every term (equal shapes), as in ``f(θ) = f_K(θ) + c·f_{K'}(θ)``.
+
+    :attr:`degree` is ``K = max{K_j : c_j ≠ 0}``; :meth:`homogenised` keeps the terms of degree
+    ``K`` (their own top-degree parts) and sets the others' coefficients to 0, on the same
+    parameters, so ``f(c·θ)/c^K → f_top(θ)`` as ``c → ∞`` (Cai et al.'s homogenised network).
+    """
+
+    terms: tuple[tuple[Any, AbstractNetwork], ...]
+    shared: bool = False
+
+    def __post_init__(self) -> None:
+        terms = tuple((rational(c), net) for c, net in self.terms)
+        if not terms:
+            raise ValueError("a near-homogeneous network needs at least one term")
+        for j, (c, net) in enumerate(terms):
+            if net.degree is None:
+                raise ValueError(f"term {j} ({type(net).__name__}) has no top degree (a non-homogeneous activation)")
+        if self.shared and any(net.shapes() != terms[0][1].shapes() for _, net in terms):
+            raise ValueError("shared parameters need terms of equal parameter shapes")
+        if all(c == 0 for c, _ in terms):
+            raise ValueError("every coefficient is 0")
+        object.__setattr__(self, "terms", terms)
+
+    def _split(self, params: Sequence[Any]) -> list[list[Any]]:
+        if self.shared:
+            return [list(params)] * len(self.terms)
+        out, k = [], 0
+        for _, net in self.terms:
+            n = len(net.shapes())
+            out.append(list(params[k:k + n]))
+            k += n
+        return out
+
+    def shapes(self) -> list[tuple[int, ...]]:
+        return self.terms[0][1].shapes() if self.shared else [s for _, net in self.terms for s in net.shapes()]
+
+    @staticmethod
+    def _times(A: Any, c: fmpq) -> Any:
+        return A * (c if _number_type(A).dtype == object else float(c))
+
+    def forward(self, params: Sequence[Any], X: Any) -> Any:
+        total = None
+        for (c, net), ps in zip(self.terms, self._split(params)):
+            F = self._times(net.forward(ps, X), c)
+            total = F if total is None else total + F
+        return total
+
+    def backward(self, params: Sequence[Any], X: Any, G: Any) -> list[Any]:
+        parts = [net.backward(ps, X, self._times(G, c)) for (c, net), ps in zip(self.terms, self._split(params))]
+        if self.shared:
+            return [sum(gs[1:], gs[0]) for gs in zip(*parts)]
+        return [g for gs in parts for g in gs]
+
+    @property
+    def degree(self) -> int:
+        return max(net.degree for c, net in self.terms if c != 0)
+
+    def homogeneity(self) -> int | None:
+        live = [net for c, net in self.terms if c != 0]
+        return self.degree if all(net.homogeneity() == self.degree for net in live) else None
+
+    def homogenised(self) -> "NearHomogeneous":
+        K = self.degree
+        return NearHomogeneous(tuple((c, net.homogenised()) if net.degree == K and c != 0 else (fmpq(0), net)
+                                     for c, net in self.terms), self.shared)

@@ -147,3 +147,131 @@ def test_logistic_normalised_cotangent_stays_finite_past_float64_underflow():
     F, y = np.array([[800.0], [-900.0], [1000.0]]), np.array([[1.0], [-1.0], [1.0]])
     out = loss("logistic").normalised_cotangent(F, y)
     assert np.all(np.isfinite(out)) and abs(out[0, 0] + 1.0) < 1e-12  # the smallest margin carries all the weight
+
+
+# ---------------------------------------------------------------- residual, fixed readout, near-homogeneous
+
+from flint import fmpq  # noqa: E402
+
+from checker.nets import Dual, FixedReadout, NearHomogeneous, ResidualMLP  # noqa: E402
+
+_RNG = np.random.default_rng(11)
+
+
+def _rationals(*shape):
+    return rational_array(np.vectorize(lambda p, q: f"{p}/{q}")(_RNG.integers(-5, 6, shape), _RNG.integers(1, 5, shape)))
+
+
+NEW_NETWORKS = {
+    "residual linear": ResidualMLP(3, 3),
+    "residual linear, readout": ResidualMLP(2, 2, readout=1),
+    "residual relu, readout": ResidualMLP(3, 2, activation("relu"), readout=2),
+    "residual square": ResidualMLP(2, 2, activation("square")),
+    "residual no skip": ResidualMLP(2, 3, activation("leaky_relu", slope="1/3"), skip=False),
+    "fixed readout mlp": FixedReadout(MLP((2, 3, 3, 1), (activation("linear"), activation("relu"))), [["1/2", "-1", "2"]]),
+    "fixed readout residual": FixedReadout(ResidualMLP(2, 2, readout=1), [["1", "-1/3"]]),
+    "f_3 + c f_2 (separate)": NearHomogeneous(((1, MLP((2, 2, 2, 1), (activation("linear"),) * 2)),
+                                               ("-1/2", MLP((2, 3, 1), (activation("relu"),))))),
+    "f_3 + c f_2 (shared)": NearHomogeneous(((1, MLP((2, 2, 1), (activation("square"),))),
+                                             ("1/3", MLP((2, 2, 1), (activation("linear"),)))), shared=True),
+    "mlp with biases": NearHomogeneous(((1, MLP((2, 3, 2, 1), (activation("relu"), activation("linear")), bias=True)),)),
+}
+
+
+def _instance(net):
+    params = [_rationals(*s) for s in net.shapes()]
+    d = 2 if not isinstance(net, (ResidualMLP, FixedReadout)) else net.shapes()[0][1]
+    X = _rationals(4, d)
+    G = _rationals(*net.forward(params, X).shape)
+    return params, X, G
+
+
+@pytest.mark.parametrize("name", sorted(NEW_NETWORKS))
+def test_backward_is_the_exact_directional_derivative_of_the_dual_forward(name):
+    """⟨G, F(θ + εv)⟩ in dual numbers has tangent ⟨∂(G·F)/∂θ, v⟩ exactly, on rationals."""
+    net = NEW_NETWORKS[name]
+    params, X, G = _instance(net)
+    direction = [_rationals(*s) for s in net.shapes()]
+    F = net.forward([Dual(p, v) for p, v in zip(params, direction)], X)
+    grads = net.backward(params, X, G)
+    assert all(type(x).__name__ == "fmpq" for g in grads for x in np.asarray(g).reshape(-1))
+    assert (G * F.tangent).sum() == sum((g * v).sum() for g, v in zip(grads, direction))
+    assert np.all(F.value == net.forward(params, X))
+
+
+@pytest.mark.parametrize("name", sorted(NEW_NETWORKS))
+def test_float_ball_and_hvp_agree_with_exact(name):
+    net = NEW_NETWORKS[name]
+    params, X, G = _instance(net)
+    exact = net.flatten(net.backward(params, X, G))
+    flt = net.flatten(net.backward([p.astype(float) for p in params], X.astype(float), G.astype(float)))
+    np.testing.assert_allclose(flt, exact.astype(float), rtol=1e-12, atol=1e-12)
+    with working_precision(100):
+        balls = net.flatten(net.backward([ball_array(p.tolist(), 100) for p in params], ball_array(X.tolist(), 100),
+                                         ball_array(G.tolist(), 100)))
+        assert all(b.overlaps(arb(e)) and b.rad() < 1e-20 for b, e in zip(balls, exact))
+    # Hessian-vector product (dual over reverse) against an exact central difference of exact gradients at the
+    # rational step h = 10⁻⁸: away from kinks the gradient is polynomial along the line, so the difference is
+    # the HVP + O(h²) (blocks with a kinked activation inside are skipped: a kink may lie within h)
+    Y = _rationals(*G.shape)
+    v = [_rationals(*s) for s in net.shapes()]
+    hv = net.flatten(net.hvp(params, X, lambda F_: SQ.cotangent(F_, Y), v))
+    h = fmpq(1, 10 ** 8)
+    grad = lambda ps: net.flatten(net.backward(ps, X, SQ.cotangent(net.forward(ps, X), Y)))  # noqa: E731
+    fd = (grad([p + h * d for p, d in zip(params, v)]) - grad([p - h * d for p, d in zip(params, v)])) / (2 * h)
+    kinks = any(isinstance(n, ResidualMLP) and n.act.name != "linear" for n in _parts(net))
+    if not kinks:
+        assert all(abs(a - b) < fmpq(1, 10 ** 6) for a, b in zip(hv, fd))
+
+
+def _parts(net):
+    if isinstance(net, FixedReadout):
+        return [net.base]
+    if isinstance(net, NearHomogeneous):
+        return [n for _, n in net.terms]
+    return [net]
+
+
+@pytest.mark.parametrize("name", sorted(NEW_NETWORKS))
+def test_top_degree_part_is_homogeneous_and_the_limit_of_the_rescaled_network(name):
+    """f_top(c·θ) = c^K f_top(θ) exactly, and f(c·θ)/c^K − f_top(θ) shrinks like 1/c."""
+    net = NEW_NETWORKS[name]
+    params, X, _ = _instance(net)
+    top, K = net.homogenised(), net.degree
+    assert top.homogeneity() == K and top.shapes() == net.shapes()
+    c = fmpq(7, 3)
+    assert np.all(top.forward([c * p for p in params], X) == c ** K * top.forward(params, X))
+    gap = lambda c: max(abs(x) for x in (net.forward([c * p for p in params], X) / c ** K  # noqa: E731
+                                         - top.forward(params, X)).reshape(-1))
+    g3, g6 = gap(fmpq(10 ** 3)), gap(fmpq(10 ** 6))
+    assert g6 <= g3 / 100 or g6 == 0
+    if net.homogeneity() is not None:
+        assert g3 == 0
+
+
+def test_linear_residual_network_is_the_deep_linear_network_of_its_effective_weights():
+    net = ResidualMLP(3, 3, readout=2)
+    params, X, G = _instance(net)
+    W = net.effective(params)
+    plain = MLP((3, 3, 3, 3, 2), (activation("linear"),) * 3)
+    assert np.all(net.forward(params, X) == plain.forward(W, X))
+    assert all(np.all(a == b) for a, b in zip(net.backward(params, X, G), plain.backward(W, X, G)))
+    assert net.degree == 4 and net.homogeneity() is None
+    with pytest.raises(ValueError, match="linear residual blocks"):
+        ResidualMLP(2, 2, activation("relu")).effective(params)
+
+
+def test_fixed_readout_and_near_homogeneous_degrees_and_errors():
+    base = MLP((2, 3, 1), (activation("relu2"),))
+    assert FixedReadout(base, [["1", "2", "3"]]).homogeneity() == base.homogeneity() - 1 == 2
+    assert NEW_NETWORKS["f_3 + c f_2 (separate)"].degree == 3
+    assert NEW_NETWORKS["f_3 + c f_2 (separate)"].homogeneity() is None
+    assert NEW_NETWORKS["mlp with biases"].degree == 3
+    with pytest.raises(ValueError, match="shape"):
+        FixedReadout(base, [["1", "2"]])
+    with pytest.raises(TypeError, match="linear readout"):
+        FixedReadout(MLP((2, 3, 1), (activation("relu"),), bias=True), [["1", "2", "3"]])
+    with pytest.raises(ValueError, match="no top degree"):
+        NearHomogeneous(((1, MLP((2, 2, 1), (activation("tanh"),))),))
+    with pytest.raises(ValueError, match="equal parameter shapes"):
+        NearHomogeneous(((1, MLP((2, 2, 1), (activation("relu"),))), (1, MLP((2, 3, 1), (activation("relu"),)))), shared=True)
