@@ -46,19 +46,9 @@ from scipy.optimize import nnls
 from .arith import rational_array, rational_str, working_precision
 from .dynamics import NORMS, steepest_direction
 from .losses import Loss, loss as loss_named
-from .nets import AbstractNetwork, Conv1D, MLP
+from .nets import AbstractNetwork
 from .objectives import Objective
 from .strategies import vectors
-
-
-def homogeneity_degree(net: AbstractNetwork) -> int | None:
-    """``K`` with ``Φ(cθ; x) = c^KΦ(θ; x)`` for ``c > 0``, or None (not homogeneous); a network that
-    declares its top degree (``.degree``, near-homogeneous networks) gives that."""
-    if isinstance(net, MLP):
-        return net.homogeneity()
-    if isinstance(net, Conv1D):
-        return None if net.act.degree is None else net.act.degree + 1
-    return getattr(net, "degree", None)
 
 
 def _dot(a: Sequence[Any], b: Sequence[Any]) -> Any:
@@ -164,17 +154,22 @@ class Classification:
 
     @staticmethod
     def of(net: AbstractNetwork, X: Any, y: Sequence[int], loss: "Loss | str", K: int | None = None) -> "Classification":
-        """From rational strings (or numbers) ``X``, labels ``y`` and a loss name; ``K`` defaults to
-        :func:`homogeneity_degree` (required for a network that is not homogeneous)."""
-        K = homogeneity_degree(net) if K is None else K
+        """From rational strings (or numbers) ``X``, labels ``y`` and a loss name; ``K`` defaults to the
+        network's (top) degree ``net.degree`` (its homogeneity degree when it is homogeneous)."""
+        K = net.degree if K is None else K
         if K is None:
-            raise ValueError("the network is not homogeneous: give the degree K to normalise margins with")
+            raise ValueError("the network has no (top) degree: give the degree K to normalise margins with")
         return Classification(net, rational_array(X), np.array([int(c) for c in y], dtype=object).reshape(-1, 1),
                               loss_named(loss) if isinstance(loss, str) else loss, int(K))
 
     @property
     def samples(self) -> int:
         return int(self.X.shape[0])
+
+    @property
+    def homogeneous(self) -> bool:
+        """True when the network is positively ``K``-homogeneous (Euler's identity holds)."""
+        return self.net.homogeneity() == self.K
 
     def objective(self) -> Objective:
         """The oracle of :mod:`checker.dynamics` rules (``∇ℒ`` in balls on exact or ball ``θ``)."""
