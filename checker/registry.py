@@ -27,13 +27,17 @@ class LoadError(RuntimeError):
     """A theorem module or conjecture file could not be loaded; the message names it and why."""
 
 
+_ENGINE = Path(__file__).resolve().parent
+
+
 def _line_in(path: Path) -> int | None:
-    """The line of ``path`` that is executing now (the innermost frame in that file)."""
+    """The line of ``path`` stating the statement being registered: the innermost frame outside the
+    engine when it is in ``path`` (None when another module, e.g. one the file imports, states it)."""
     frame = sys._getframe(1)
-    while frame is not None:
-        if Path(frame.f_code.co_filename).resolve() == path:
-            return frame.f_lineno
+    while frame is not None and Path(frame.f_code.co_filename).resolve().parent == _ENGINE:
         frame = frame.f_back
+    if frame is not None and Path(frame.f_code.co_filename).resolve() == path:
+        return frame.f_lineno
     return None
 
 
@@ -43,10 +47,11 @@ def register(stmt: Statement) -> Statement:
     if _LOADING:
         path, ids = _LOADING[-1]
         line = _line_in(path)
-        if stmt.id in ids:
-            raise LoadError(f"duplicate statement id {stmt.id!r} (first defined at line {ids[stmt.id]}): "
-                            f"give each conjecture its own id")
-        ids[stmt.id] = line or 0
+        if line is not None:
+            if stmt.id in ids:
+                raise LoadError(f"duplicate statement id {stmt.id!r} (first defined at line {ids[stmt.id]}): "
+                                f"give each conjecture its own id")
+            ids[stmt.id] = line
     old = _STATEMENTS.get(stmt.id)
     if old is not None and old.origin != stmt.origin:
         raise LoadError(f"statement id {stmt.id!r} from {stmt.origin} is already defined in {old.origin}")

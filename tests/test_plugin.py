@@ -24,14 +24,6 @@ def _keep_settings():
     api.TEST_SETTINGS = saved
 
 
-def test_the_example_file_shows_its_expected_failure_as_xfail():
-    res = subprocess.run([sys.executable, "-m", "pytest", "examples/my_conjectures.py", "-p", "checker",
-                          "--hypothesis-seed", "5", "-p", "no:cacheprovider"],
-                         cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert res.returncode == 0, res.stdout
-    assert "2 passed, 1 xfailed" in res.stdout and "checker: profile quick, seed 5" in res.stdout
-
-
 def test_a_refuted_conjecture_fails_at_its_own_line_with_the_replay_command(pytester):
     pytester.makepyfile(test_wrong=HEAD + "\n\nconjecture('plugin-wrong-k', system=mlp(activations=('relu2',)),\n"
                                           "           conclusion='in_dot == out_dot')\n")
