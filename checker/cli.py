@@ -14,7 +14,8 @@ import dataclasses
 import json
 import sys
 from concurrent.futures import Executor
-from typing import Iterator, Sequence
+from pathlib import Path
+from typing import Iterator, Mapping, Sequence
 
 from hypothesis import Phase, find, settings
 
@@ -22,7 +23,8 @@ from . import registry, runner
 from .profiles import PROFILES, Profile, profile as get_profile
 from .search import StatementResult, decode_instance, replay
 from .statements import Statement
-from .systems import families
+from .quantities import Quantity, as_quantities
+from .systems import System, SystemFamily, families
 from .verdicts import Verdict
 
 TARGETS_HELP = ("an id, a glob of ids ('DHL-*'), a conjecture file (all its conjectures) or FILE::PATTERN "
@@ -35,7 +37,11 @@ def _parser() -> argparse.ArgumentParser:
                                 epilog=doc[1].replace("\n", " "))
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="every registered theorem and conjecture")
-    sub.add_parser("systems", help="every system family with its parameters and quantity symbols")
+    y = sub.add_parser("systems", help="every system family with its parameters and quantities, or the systems of FILEs",
+                       description="Without FILE: every built-in system family, its parameters and quantities. "
+                                   "With FILEs: the systems each file defines or its statements use, and the "
+                                   "families it registers, with their quantities (name, error model, LaTeX, description).")
+    y.add_argument("files", nargs="*", metavar="FILE", help="a Python file defining systems or conjectures")
     c = sub.add_parser("check", help="check statements by id, glob of ids, or conjecture file",
                        epilog=p.epilog, description="Check statements; TARGET is " + TARGETS_HELP + ".")
     c.add_argument("targets", nargs="+", metavar="TARGET")
@@ -100,16 +106,74 @@ def _cmd_list() -> int:
     return _report_errors(registry.builtin_errors())
 
 
-def _cmd_systems() -> int:
+def _print_quantities(table: Mapping[str, Quantity | str], indent: str = "    ") -> None:
+    """One entry per quantity: name, error model and LaTeX display name, then its description."""
+    for name, q in as_quantities(table).items():
+        print(f"{indent}{name:16} {q.error:9} {q.latex or '-'}")
+        print(f"{indent}{'':27}{q.description}")
+
+
+def _print_family(name: str, fam: SystemFamily) -> None:
+    print(f"{name}({', '.join(f'{k}={v}' for k, v in fam.parameters().items())})")
+    if fam.doc:
+        print("    " + fam.doc.splitlines()[0])
+    _print_quantities(fam.quantities)
+    print()
+
+
+def _print_system(system: System, labels: list[str]) -> None:
+    print(f"{system.name}: {system.description}")
+    for label in labels:
+        print(f"    {label}")
+    if system.hypotheses:
+        print(f"    hypotheses: {'; '.join(system.hypotheses)}")
+    _print_quantities(system.quantities)
+    if system.trajectory_quantities:
+        print("    inside limit(...):")
+        _print_quantities(system.trajectory_quantities, "      ")
+    print()
+
+
+def _file_systems(path: str) -> list[tuple[System, list[str]]]:
+    """The systems of a user's file, in order: those bound to its module-level names, then those
+    its statements use; each with how the file refers to it."""
+    module = registry.load_module(path)
+    found: dict[int, tuple[System, list[str]]] = {}
+    for var, value in vars(module).items():
+        if isinstance(value, System):
+            found.setdefault(id(value), (value, []))[1].append(f"defined as {var} in {path}")
+    for stmt in registry.file_statements(path):
+        found.setdefault(id(stmt.system), (stmt.system, []))[1].append(f"used by {stmt.id}")
+    return list(found.values())
+
+
+def _cmd_systems(files: list[str]) -> int:
     errors = registry.load_builtin()
-    for name, fam in sorted(families().items()):
-        print(f"{name}({', '.join(f'{k}={v}' for k, v in fam.parameters().items())})")
-        if fam.doc:
-            print("    " + fam.doc.splitlines()[0])
-        for sym, doc in fam.quantities.items():
-            print(f"    {sym:14} {doc}")
-        print()
+    if not files:
+        for name, fam in sorted(families().items()):
+            _print_family(name, fam)
+        return _report_errors(errors)
+    for path in files:
+        try:
+            systems = _file_systems(path)
+        except registry.LoadError as exc:
+            errors.append(str(exc))
+            continue
+        module = registry.load_module(path)
+        own = {n: f for n, f in sorted(families().items()) if f.build.__module__ == module.__name__}
+        if not systems and not own:
+            errors.append(f"{path}: defines no System, system family or conjecture")
+        for system, labels in systems:
+            _print_system(system, _merged(labels))
+        for name, fam in own.items():
+            _print_family(name.replace(module.__name__, Path(path).stem, 1), fam)
     return _report_errors(errors)
+
+
+def _merged(labels: list[str]) -> list[str]:
+    """``used by a``, ``used by b`` → ``used by a, b``."""
+    used = [label.removeprefix("used by ") for label in labels if label.startswith("used by ")]
+    return [label for label in labels if not label.startswith("used by ")] + ([f"used by {', '.join(used)}"] if used else [])
 
 
 def print_table(results: list[StatementResult]) -> None:
@@ -194,7 +258,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "list":
             return _cmd_list()
         if args.command == "systems":
-            return _cmd_systems()
+            return _cmd_systems(args.files)
         if args.command == "check":
             return _cmd_check(args)
         from .report import write_reports

@@ -13,6 +13,7 @@ import sys
 import traceback
 from importlib.metadata import entry_points
 from pathlib import Path
+from types import ModuleType
 
 from .statements import Statement
 
@@ -20,6 +21,7 @@ _STATEMENTS: dict[str, Statement] = {}
 _LOADED_BUILTINS = False
 _BUILTIN_ERRORS: list[str] = []
 _FILES: dict[Path, list[str]] = {}  # conjecture file (resolved) -> the ids it defined
+_MODULES: dict[Path, ModuleType] = {}  # conjecture file (resolved) -> its module
 _LOADING: list[tuple[Path, dict[str, int]]] = []  # the file being imported, and its ids -> line
 
 
@@ -82,8 +84,9 @@ def builtin_errors() -> list[str]:
     return list(_BUILTIN_ERRORS)
 
 
-def load_file(path: str | Path) -> list[Statement]:
-    """Import a conjecture file (once per process) and return the statements it defined.
+def load_module(path: str | Path) -> ModuleType:
+    """Import a user's Python file (once per process) and return its module; the statements it
+    states are registered (:func:`load_file` returns them).
 
     Any exception while importing it (a malformed conjecture, a duplicate id, a float constant)
     is a :class:`LoadError` naming the file and the line of the file where it happened."""
@@ -111,10 +114,23 @@ def load_file(path: str | Path) -> list[Statement]:
             raise LoadError(f"{where}: {type(exc).__name__}: {exc}") from None
         finally:
             ids = _LOADING.pop()[1]
-        _FILES[key] = list(ids)
-    if not _FILES[key]:
+        _FILES[key], _MODULES[key] = list(ids), module
+    return _MODULES[key]
+
+
+def load_file(path: str | Path) -> list[Statement]:
+    """Import a conjecture file (once per process, :func:`load_module`) and return the statements
+    it defined; a file that defines none is a :class:`LoadError`."""
+    stmts = file_statements(path)
+    if not stmts:
         raise LoadError(f"{path}: defines no conjecture (call checker.conjecture(...) at module level)")
-    return [_STATEMENTS[i] for i in _FILES[key]]
+    return stmts
+
+
+def file_statements(path: str | Path) -> list[Statement]:
+    """The statements a loaded file states (none for a file of systems only)."""
+    load_module(path)
+    return [_STATEMENTS[i] for i in _FILES[Path(path).resolve()]]
 
 
 def statements() -> dict[str, Statement]:

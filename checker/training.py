@@ -113,6 +113,12 @@ def frobenius_sq(A: Any) -> Any:
     return (A * A).sum()
 
 
+def _tex_rate(tex: str, flow: bool) -> str:
+    """``d/dt`` (a Flow) or ``Δ`` (a Step) of the display ``tex``, parenthesised when it is compound."""
+    inner = rf"\left({tex}\right)" if any(c in tex for c in " +-,") else tex
+    return (r"\tfrac{d}{dt}" if flow else r"\Delta ") + inner
+
+
 def _block(net: AbstractNetwork, params: Sequence[Any], h: int, shift: Any) -> Any:
     W = weight_blocks(net, params)[h - 1]
     return W + shift * np.eye(*np.shape(_value(W)), dtype=object) if shift else W
@@ -123,24 +129,26 @@ def _tex_block(h: int, shift: Any, symbol: str = "W") -> str:
     return (f"I + {symbol}_{{{h}}}" if shift == 1 else rf"{shift}I + {symbol}_{{{h}}}") if shift else f"{symbol}_{{{h}}}"
 
 
-def _plain_block(h: int, shift: Any) -> str:
-    return (f"I + W{h}" if shift == 1 else f"{shift}I + W{h}") if shift else f"W{h}"
+def _plain_block(h: int, shift: Any, symbol: str) -> str:
+    return (f"I + {symbol}{h}" if shift == 1 else f"{shift}I + {symbol}{h}") if shift else f"{symbol}{h}"
 
 
-def layer_norm_sq(h: int, shift: Any = 0) -> Observable:
-    """``‖W_h + shift·I‖_F²`` for the ``h``-th weight block (1-based)."""
-    return observable(lambda net, p: frobenius_sq(_block(net, p, h, shift)), f"‖{_plain_block(h, shift)}‖_F²",
-                      rf"\lVert {_tex_block(h, shift)}\rVert_F^2")
+def layer_norm_sq(h: int, shift: Any = 0, symbol: str = "W") -> Observable:
+    """``‖W_h + shift·I‖_F²`` for the ``h``-th weight block (1-based); ``symbol`` names the blocks
+    in the description and LaTeX (``N`` for residual blocks, say)."""
+    return observable(lambda net, p: frobenius_sq(_block(net, p, h, shift)), f"‖{_plain_block(h, shift, symbol)}‖_F²",
+                      rf"\lVert {_tex_block(h, shift, symbol)}\rVert_F^2")
 
 
-def layer_imbalance(h: int, shift: Any = 0) -> Observable:
+def layer_imbalance(h: int, shift: Any = 0, symbol: str = "W") -> Observable:
     """``‖W_h‖_F² − ‖W_{h+1}‖_F²`` over the network's weight blocks (``h`` 1-based), the quantity Du,
     Hu & Lee (NeurIPS 2018, Thm 2.1) show conserved by gradient flow of a homogeneous network;
-    ``shift=1`` measures the blocks ``I + W_h`` instead (residual blocks ``x ↦ (I + N_h)x``)."""
-    a, b = _tex_block(h, shift), _tex_block(h + 1, shift)
+    ``shift=1`` measures the blocks ``I + W_h`` instead (residual blocks ``x ↦ (I + N_h)x``);
+    ``symbol`` names the blocks in the description and LaTeX."""
+    a, b = _tex_block(h, shift, symbol), _tex_block(h + 1, shift, symbol)
     return observable(lambda net, p: frobenius_sq(_block(net, p, h, shift)) - frobenius_sq(_block(net, p, h + 1, shift)),
-                      f"‖{_plain_block(h, shift)}‖_F² − ‖{_plain_block(h + 1, shift)}‖_F² (weight blocks {h} and {h + 1})",
-                      rf"\lVert {a}\rVert_F^2 - \lVert {b}\rVert_F^2")
+                      f"‖{_plain_block(h, shift, symbol)}‖_F² − ‖{_plain_block(h + 1, shift, symbol)}‖_F² "
+                      f"(weight blocks {h} and {h + 1})", rf"\lVert {a}\rVert_F^2 - \lVert {b}\rVert_F^2")
 
 
 def _velocity(net: AbstractNetwork, aux: tuple[Any, ...]) -> list[Any]:
@@ -280,9 +288,11 @@ def training_system(name: str, *, network: AbstractNetwork | Callable[[Instance]
     build = network if callable(network) and not isinstance(network, AbstractNetwork) else (lambda inst: network)
     flow = isinstance(rule, Flow)
     base_error = "exact" if lossf.name == "squared" and arithmetic != "ball" else "ball"
-    rate_of = (lambda tex: rf"\tfrac{{d}}{{dt}}\left({tex}\right)") if flow else (lambda tex: rf"\Delta\left({tex}\right)")
-    along = f"along {rule.name}: ⟨∇O, θ̇⟩ (+ ⟨∇_a O, ȧ⟩), exact by dual numbers" if flow else \
-        f"in one step of {rule.name}: O(θ₁) − O(θ₀)"
+    def rate_description(key: str) -> str:
+        if flow:
+            return f"d/dt {key} along {rule.name}: ⟨∇{key}, (θ̇, ȧ)⟩ at the instance, by dual numbers"
+        return f"change of {key} in one step of {rule.name}: {key}(θ₁) − {key}(θ₀)"
+
     table: dict[str, Quantity] = {}
     for key, obs in {**observables, "loss": None}.items():
         if obs is None:
@@ -292,7 +302,7 @@ def training_system(name: str, *, network: AbstractNetwork | Callable[[Instance]
                 raise TypeError(f"observable {key!r}: build it with checker.training.observable(fn, description, latex)")
             tex, desc = obs.latex, obs.description
             err = obs.error if base_error == "exact" else ("estimate" if obs.error == "estimate" else "ball")
-        for q in (quantity(key, desc, tex, err), quantity(f"d_{key}", f"rate of {key} {along}", rate_of(tex), err)):
+        for q in (quantity(key, desc, tex, err), quantity(f"d_{key}", rate_description(key), _tex_rate(tex, flow), err)):
             if q.name in table:
                 raise ValueError(f"training system {name}: quantity {q.name!r} is defined twice; rename the observable")
             table[q.name] = q

@@ -47,8 +47,8 @@ class Residual(AbstractNetwork):
 
 NET = Residual(dim=2, blocks=3)
 residual = training_system("linear residual network", network=NET, instances=parameter_instances(NET),
-                           rule=gradient_flow(), observables={"n_balance": layer_imbalance(1),
-                                                              "m_balance": layer_imbalance(1, shift=1)})
+                           rule=gradient_flow(), observables={"n_balance": layer_imbalance(1, symbol="N"),
+                                                              "m_balance": layer_imbalance(1, shift=1, symbol="N")})
 
 # Fails: the skip connection breaks the balance of the blocks themselves.
 conjecture("residual-n-balance", system=residual, conclusion="d_n_balance == 0", expect="fails",

@@ -45,6 +45,48 @@ def test_systems_document_every_quantity_symbol(capsys):
         assert sym in out
 
 
+MY_SYSTEMS = '''from hypothesis import strategies as st
+from checker import System, system_family
+from checker.quantities import quantity
+from theorems.balance import mlp
+
+WIDE = mlp(width=(4, 6))
+X = {"x": quantity("x", "the drawn number", "x", "exact")}
+
+
+@system_family(X)
+def numbers(top: int = 3) -> System:
+    """Integers up to top."""
+    return System("numbers", "integers", X, st.integers(0, top), lambda i, p, n: {})
+'''
+
+
+def test_systems_of_a_users_file_list_their_quantities_with_latex_and_error_model(capsys, tmp_path):
+    code, out, err = cli(capsys, "systems", str(ROOT / "examples" / "heavy_ball.py"), str(ROOT / "examples" / "residual.py"))
+    assert code == (2 if registry.builtin_errors() else 0), err
+    assert "heavy-ball ReLU network: heavy-ball flow on MLP, squared loss" in out
+    assert "defined as heavy_ball in" in out and "used by heavy-ball-balance, heavy-ball-law" in out
+    assert "linear residual network" in out and "used by residual-n-balance, residual-m-balance" in out
+    lines = out.splitlines()
+    row = next(i for i, line in enumerate(lines) if line.split()[:2] == ["balance", "exact"])
+    assert lines[row].split()[2:] == [r"\lVert", r"W_{1}\rVert_F^2", "-", r"\lVert", r"W_{2}\rVert_F^2"]
+    assert lines[row + 1].strip() == "‖W1‖_F² − ‖W2‖_F² (weight blocks 1 and 2)"
+    assert "gamma            exact     \\gamma" in out
+    # a file of systems only (no conjecture) with a registered family
+    f = tmp_path / "my_systems.py"
+    f.write_text(MY_SYSTEMS)
+    code, out, err = cli(capsys, "systems", str(f))
+    assert code == (2 if registry.builtin_errors() else 0), err
+    assert "defined as WIDE in" in out and "in_dot" in out
+    assert "my_systems.numbers(top=3)" in out and "Integers up to top." in out and "the drawn number" in out
+    empty = tmp_path / "empty.py"
+    empty.write_text("x = 1\n")
+    code, out, err = cli(capsys, "systems", str(empty))
+    assert code == 2 and "defines no System, system family or conjecture" in err
+    code, out, err = cli(capsys, "systems", str(tmp_path / "missing.py"))
+    assert code == 2 and "no such conjecture file" in err
+
+
 def test_help_states_the_exit_status_of_check_and_report():
     for cmd in ("check", "report"):
         res = subprocess.run([sys.executable, "-m", "checker", cmd, "--help"], cwd=ROOT, capture_output=True, text=True)
