@@ -35,7 +35,8 @@ from .dynamics import Flow, Oracle, Step
 @dataclass(frozen=True)
 class Solution:
     """``thetas[i]`` (and ``aux[i]``) at ``times[i]``; ``error[i]`` bounds or estimates the max-norm
-    error of ``(θ, a)`` there, of kind ``error_kind`` (``exact``, ``ball`` or ``estimate``)."""
+    error of ``(θ, a)`` there, of kind ``error_kind`` (``exact``, ``ball`` or ``estimate``; ``caller``
+    when the caller asked to bound it by its own argument, see :func:`iterate`)."""
 
     times: np.ndarray
     thetas: list[Any]
@@ -174,11 +175,14 @@ def _run_steps(rule: Step, oracle: Oracle, theta: Any, aux: tuple[Any, ...], che
 
 
 def iterate(rule: Step, oracle: Oracle, theta0: Any, checkpoints: Sequence[int],
-            aux0: tuple[Any, ...] | None = None, bits: int = 128) -> Solution:
+            aux0: tuple[Any, ...] | None = None, bits: int = 128, shadow: bool = True) -> Solution:
     """``rule`` from ``θ₀`` (and ``aux0``, default ``rule.init(θ₀)``), recording the iterate after each
     of the (increasing) step counts ``checkpoints``.  The arithmetic is ``θ₀``'s: an object array of
     ``fmpq`` stays exact, of ``arb`` is run at ``bits`` bits; float64 is shadowed in ``np.longdouble``
-    for its error estimate."""
+    for its error estimate.  ``shadow=False`` skips the shadow (half the gradients) for a caller that
+    bounds the error of what it measures by its own a-priori argument (a distance to a minimiser set,
+    say): the Solution then says so, with error kind ``"caller"`` and NaN errors, and a quantity
+    resting on it must state that bound."""
     if not isinstance(rule, Step):
         raise TypeError(f"iterate runs a Step; {rule.name!r} is a Flow: use solve or solve_ball")
     stops = [int(k) for k in checkpoints]
@@ -199,9 +203,12 @@ def iterate(rule: Step, oracle: Oracle, theta0: Any, checkpoints: Sequence[int],
                         f"{rule.name}, {stops[-1]} steps in {'%d-bit balls' % bits if balls else 'exact rationals'}",
                         counted.calls)
     thetas, auxes = _run_steps(rule, counted, theta0.astype(float), tuple(np.asarray(a, dtype=float) for a in aux0), stops)
-    shadow, shadow_aux = _run_steps(rule, oracle, theta0.astype(np.longdouble),
+    if not shadow:
+        return Solution(np.array(stops, dtype=float), thetas, auxes, np.full(len(stops), np.nan), "caller",
+                        f"{rule.name}, {stops[-1]} steps in float64 (error bounded by the caller)", counted.calls)
+    shadowed, shadow_aux = _run_steps(rule, oracle, theta0.astype(np.longdouble),
                                     tuple(np.asarray(a, dtype=np.longdouble) for a in aux0), stops)
     error = np.array([float(np.max(np.abs(_pack(t, a).astype(np.longdouble) - _pack(s, sa)), initial=0.0))
-                      for t, a, s, sa in zip(thetas, auxes, shadow, shadow_aux)])
+                      for t, a, s, sa in zip(thetas, auxes, shadowed, shadow_aux)])
     return Solution(np.array(stops, dtype=float), thetas, auxes, error, "estimate",
                     f"{rule.name}, {stops[-1]} steps in float64 (shadowed in extended precision)", counted.calls)
