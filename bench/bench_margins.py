@@ -5,14 +5,15 @@
    with ``log t`` as a state (checker.clocks: BDF with the margin-scaled Jacobian; the Filippov
    flow on kinks), sampled 4 times per decade; then its LSODA check (the error estimate of the
    checker).  The same for a squared-ReLU network (smooth, K = 3).
-2. The baseline: the naive ``t``-clock integration of ``dθ/dt = -∇ℒ`` (float64 loss, RK45, the
-   default of ``solve_ivp``) to ``log t = 10, 100, 690``: its time against the clock's to the same
+2. The baseline: the naive ``t``-clock integration of ``dθ/dt = -∇ℒ`` (float64 loss:
+   ``checker.integrators.solve`` of ``checker.dynamics.gradient_flow()``, RK45 at rtol and rtol/1000,
+   their difference the error) to ``log t = 10, 100, 690``: its time against the clock's to the same
    horizon, and its direction error against the clock run (checked by LSODA).  ``t = e^{10⁶}`` is
    not a float64 number, and the float64 loss underflows near ``q ≈ 745``, where the naive field
    vanishes and its state freezes: no naive run reaches ``log t = 10⁶`` at any cost.
 3. The asymptotic statements (``limit(...)`` on ``margin_flows``) searched one after the other in one
    process at a profile (``python bench/bench_margins.py default``): seconds, verdict and counts per
-   statement.  Runs are shared through ``checker.clocks.cached_checked_flow`` whenever two
+   statement.  Runs are shared through the memoised ``checker.clocks.checked_flow`` whenever two
    statements draw the same instance.
 """
 from __future__ import annotations
@@ -23,9 +24,12 @@ import time
 
 import numpy as np
 
-from checker.clocks import Classifier, checked_flow, horizon_ladder, integrate_flow, naive_flow
+from checker.clocks import Classifier, checked_flow, horizon_ladder, integrate_flow
+from checker.dynamics import gradient_flow
+from checker.integrators import solve
 from checker.losses import loss
 from checker.nets import MLP, activation
+from checker.objectives import Objective
 
 
 def instance(act: str, seed: int = 0) -> tuple[Classifier, np.ndarray]:
@@ -55,8 +59,9 @@ def main() -> None:
         run = integrate_flow(prob, theta0, ladder, rtol=1e-8)
         t_run = time.perf_counter() - start
         start = time.perf_counter()
-        run2, check = checked_flow(prob, theta0, ladder, rtol=1e-8)
+        flow = checked_flow(prob, theta0, ladder, rtol=1e-8)
         t_pair = time.perf_counter() - start
+        run2, check = flow.run, flow.check
         err = np.abs(run2.thetas[-1] / np.linalg.norm(run2.thetas[-1]) - check.thetas[-1] / np.linalg.norm(check.thetas[-1])).max()
         print(f"[{act}] {prob.net.size} parameters, {prob.X.shape[0]} points, to log t = 1e6: {t_run:.2f} s "
               f"({run.describe()}); with its LSODA check {t_pair:.2f} s, direction difference {err:.1e}")
@@ -66,14 +71,17 @@ def main() -> None:
             start = time.perf_counter()
             integrate_flow(prob, theta0, np.array([top]), rtol=1e-8)
             t_clock = time.perf_counter() - start
-            naive = naive_flow(prob, theta0, math.exp(top), method="RK45", rtol=1e-8, max_seconds=60.0)
+            start = time.perf_counter()
+            naive = solve(gradient_flow(), Objective(prob.net, prob.X, prob.y, prob.loss), theta0, [math.exp(top) - 1],
+                          rtol=1e-8, method="RK45")
+            naive_seconds = time.perf_counter() - start
             unit = lambda v: v / np.linalg.norm(v)  # noqa: E731
             err = np.abs(unit(naive.theta) - unit(clock_run.thetas[k])).max()
-            print(f"    log t = {top:g}: naive t-clock (RK45, float64 loss) {naive.seconds:.2f} s, {naive.evaluations} "
+            print(f"    log t = {top:g}: naive t-clock (RK45, float64 loss) {naive_seconds:.2f} s, {naive.evaluations} "
                   f"evaluations, direction off the clock run by {err:.1e}; clock {t_clock:.2f} s "
-                  f"(naive/clock = {naive.seconds / t_clock:.2g})")
+                  f"(naive/clock = {naive_seconds / t_clock:.2g})")
         q_naive = prob.margins(naive.theta).min()
-        per_unit = naive.seconds / 690.0
+        per_unit = naive_seconds / 690.0
         print(f"    the naive state at log t = 690 has q_min = {q_naive:.0f} (float64 ℒ underflows near q = 745 and "
               f"the field vanishes); log t = 1e6 is out of its reach — at its rate of {per_unit * 1e3:.2f} ms per unit "
               f"of log t it would need ≈ {per_unit * 1e6 / 60:.0f} min even in exact arithmetic — and the clock gets "

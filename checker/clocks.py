@@ -35,9 +35,13 @@ field projected onto the surfaces in the sliding set, which is the Clarke select
 side is extended smoothly across its surfaces, so no trial step sees a jump.
 
 The run is sampled on a geometric ladder of horizons in ``log t``; its error is estimated by
-repeating it with a second integrator or tolerance (:func:`checked_flow`).  Also here: the naive
-``t``-clock integration of ``dθ/dt = -∇ℒ`` (the float64 loss, explicit Runge–Kutta: the
-baseline, :func:`naive_flow`) and gradient descent with step ``η``.
+repeating it with a second integrator or tolerance: :func:`checked_flow` is *the integrator for
+classification flows*, returning a :class:`CheckedFlow`, an :class:`checker.integrators.Solution`
+with an error per rung (kind ``estimate``), whose :meth:`CheckedFlow.ladder` turns quantities
+measured on each :class:`Rung` into a :class:`checker.limits.Ladder` for ``limit(...)`` statements.
+The naive ``t``-clock baseline is :func:`checker.integrators.solve` of
+:func:`checker.dynamics.gradient_flow`, and gradient descent :func:`checker.integrators.iterate` of
+:func:`checker.dynamics.gradient_descent`.
 """
 from __future__ import annotations
 
@@ -45,14 +49,20 @@ import math
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Callable
+from typing import Callable, Mapping
 
 import numpy as np
-from scipy.integrate import BDF, DOP853, LSODA, RK45, Radau, solve_ivp
-from scipy.optimize import brentq, nnls
+from scipy.integrate import BDF, DOP853, LSODA, RK45, Radau
+from scipy.optimize import brentq
 
+from .arith import Enclosure
+from .cache import shared
+from .integrators import Solution
+from .limits import Ladder
 from .losses import Loss
 from .nets import AbstractNetwork, Conv1D, MLP
+
+EPS = float(np.finfo(float).eps)
 
 
 class FlowError(ArithmeticError):
@@ -237,12 +247,6 @@ class Classifier:
         """``∇ℒ(θ) = ℒ·(∇ℒ/ℒ)`` (underflows to 0 once ``ℒ < 1e-308``, as it should)."""
         log_total, G, _ = self.log_loss_and_normalised_gradient(theta)
         return math.exp(log_total) * G
-
-    def naive_gradient(self, theta: np.ndarray) -> np.ndarray:
-        """``∇ℒ(θ)`` from the plain float64 cotangent ``-y g(q)`` (the baseline's field)."""
-        params = self.params(theta)
-        F = self.net.forward(params, self.X)
-        return self.net.flatten(self.net.backward(params, self.X, self.loss.cotangent(F, self.y)))
 
     def side_gradient(self, theta: np.ndarray, signs: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         """``log ℒ``, ``∇ℒ/ℒ`` of the smooth field of one side of every kink, and the selections.
@@ -668,25 +672,6 @@ def _next_piece(problem: Classifier, theta: np.ndarray, piece: Piece, slot: int)
     return Piece(signs, tuple(i for i in piece.sliding if i not in group))
 
 
-def checked_flow(problem: Classifier, theta0: np.ndarray, ladder: np.ndarray, *, rtol: float = 1e-8,
-                 clock: str = "loss", method: str = "BDF", check_rtol: float | None = None,
-                 check_method: str = "LSODA", max_seconds: float = math.inf) -> tuple[Trajectory, Trajectory]:
-    """The run (``method`` at ``rtol``) and its check (``check_method`` at ``check_rtol``, default
-    ``rtol``), on the same ladder.  The difference of any quantity between the two is the error
-    estimate: two independent error-controlled integrators (BDF and LSODA by default), or one
-    integrator at two tolerances.
-
-    Tolerances have a narrow useful range late in training: the field is a softmax of margins
-    ``q ≈ log t``, whose rounding noise (``ε·log t`` relative) stalls the Newton iterations of a
-    tolerance much below ``1e-8`` at ``log t = 10⁶``, while much above ``1e-8`` the stiff steps
-    become so long that the predictor reorders the margins and the step is rejected over and over
-    — hence two methods at one tolerance rather than two tolerances a decade apart."""
-    run = integrate_flow(problem, theta0, ladder, clock=clock, rtol=rtol, method=method, max_seconds=max_seconds)
-    check = integrate_flow(problem, theta0, ladder, clock=clock, rtol=rtol if check_rtol is None else check_rtol,
-                           method=check_method, max_seconds=max_seconds)
-    return run, check
-
-
 # ---------------------------------------------------------------------------- ladders of horizons
 
 PER_DECADE = 4  # rungs per decade of log t
@@ -706,129 +691,140 @@ def ladder_rtol(rtol: float) -> float:
     return max(1e-8, 100 * rtol)
 
 
-_CHECKED: dict[tuple, tuple[Trajectory, Trajectory]] = {}
 
 
-def cached_checked_flow(problem: Classifier, theta0: np.ndarray, ladder: np.ndarray, *, rtol: float,
-                        max_seconds: float = math.inf) -> tuple[Trajectory, Trajectory]:
-    """:func:`checked_flow` in the loss clock (BDF checked by LSODA), memoised on the problem, the start,
-    the ladder and the tolerance: every statement about the same instance reuses one pair of runs."""
-    key = (repr(problem.net), problem.X.tobytes(), problem.y.tobytes(), problem.loss.name,
-           np.asarray(theta0, dtype=float).tobytes(), np.asarray(ladder, dtype=float).tobytes(), rtol)
-    if key not in _CHECKED:
-        if len(_CHECKED) >= 256:
-            _CHECKED.clear()
-        _CHECKED[key] = checked_flow(problem, theta0, ladder, rtol=rtol, max_seconds=max_seconds)
-    return _CHECKED[key]
+
+# ---------------------------------------------------------------------------- checked runs
 
 
-def kkt_residual(problem: Classifier, theta: np.ndarray, piece: Piece, K: int) -> float:
-    """Lyu–Li's (ε, δ)-approximate-KKT residual of ``min ½‖θ‖² s.t. q_n(θ) ≥ 1`` (ICLR 2020, Def. C.4
-    and Thm 4.4; THEOREMS.md LL-T4.4) without an active-set threshold: rescale ``θ̃ = θ/q_min^{1/K}``
-    (so ``q_min = 1``) and return
+@dataclass(frozen=True)
+class CheckedFlow(Solution):
+    """A run and its check on one ladder, as an integrator's :class:`~checker.integrators.Solution`:
+    ``times`` are the requested rungs of ``log t``, ``thetas`` the run's ``θ`` where it crosses them, ``aux`` the path length
+    of ``θ̂`` (``(path,)`` per rung), and ``error[k]`` the max-norm difference of ``(θ, path)``
+    between the run and its check at rung ``k`` (``error_kind = "estimate"``).  Any quantity
+    measured on both runs gets its own error the same way (:meth:`ladder`)."""
 
-        min_{λ ≥ 0} √(‖θ̃ − Σ_n λ_n∇q_n(θ̃)‖² + (Σ_n λ_n (q_n(θ̃) − 1))²) / ‖θ̃‖
+    problem: Classifier | None = None
+    run: Trajectory | None = None
+    check: Trajectory | None = None
 
-    (stationarity and complementary slackness; one NNLS), 0 exactly at KKT points.  A hard
-    threshold ``λ_n = 0`` for ``q_n > 1 + τ`` would make the residual jump whenever a point leaves
-    the active set.  Kinks use the flow's Clarke selection at ``θ``
-    (:meth:`Classifier.margin_gradients`)."""
-    q = problem.margins(theta)
-    qmin = float(q.min())
-    scaled = theta / qmin ** (1.0 / K)
-    sigma = problem.selections(theta, piece) if piece.sliding else None
-    A = np.vstack([problem.margin_gradients(scaled, piece, sigma).T, (q / qmin - 1.0)[None, :]])
-    _, residual = nnls(A, np.concatenate([scaled, [0.0]]))
-    return residual / float(np.linalg.norm(scaled))
+    def ladder(self, theta0: np.ndarray, measures: Mapping[str, Callable[["Rung"], float]],
+               exact: Mapping[str, Enclosure] | None = None, note: str = "", per_decade: int = PER_DECADE) -> Ladder:
+        """The :class:`~checker.limits.Ladder` of the quantities ``measures`` (a function of a
+        :class:`Rung` each) on every rung: the run's value, as an estimate whose radius is its
+        difference to the check plus float64 rounding ``8ε(1 + |x|)``; ``logt`` (the rung, radius
+        ``8ε·log t``); the constants ``exact`` on every rung."""
+        horizons = tuple(float(h) for h in self.times)
+        values: dict[str, tuple[Enclosure, ...]] = {
+            name: tuple(value for _ in horizons) for name, value in (exact or {}).items()}
+        values["logt"] = tuple(Enclosure.estimate(h, 8 * EPS * h, "the rung") for h in horizons)
+        if measures:
+            a, b = (rungs(self.problem, traj, theta0, per_decade) for traj in (self.run, self.check))
+            for name, fn in measures.items():
+                x, y = np.array([fn(r) for r in a]), np.array([fn(r) for r in b])
+                err = np.abs(x - y) + 8 * EPS * (1 + np.abs(x))
+                values[name] = tuple(Enclosure.estimate(v, e, note) for v, e in zip(x, err))
+        return Ladder(horizons, values, "log t", note)
 
 
-def rung_quantities(problem: Classifier, theta0: np.ndarray, traj: Trajectory, K: int,
-                    per_decade: int = PER_DECADE) -> dict[str, np.ndarray]:
-    """The classifier's trajectory quantities on each rung of a run (THEOREMS.md §2.0 notation):
-    ``rho = ‖θ‖``, ``qmin``, ``log_loss = log ℒ``, ``gamma_bar = q_min/ρ^K``, ``gamma_tilde =
-    ℓ^{-1}(ℒ)/ρ^K``, ``one_minus_cos = ½‖θ̂ − V̂‖²`` with ``V`` the flow's (Clarke) velocity and
-    ``one_minus_cos_autodiff`` the same with the network's autodiff gradient (§0.3-5), ``kkt``
-    (:func:`kkt_residual`), ``path_length`` of ``θ̂`` since ``θ₀``, ``dtheta_decade = ‖θ̂(H) −
-    θ̂(H/10)‖`` (``θ̂₀`` for the first decade) and ``path_decade``, the path length over that decade."""
-    names = ("rho", "qmin", "log_loss", "gamma_bar", "gamma_tilde", "one_minus_cos", "one_minus_cos_autodiff", "kkt")
-    out: dict[str, list[float]] = {k: [] for k in names}
-    units = []
-    for theta, sliding in zip(traj.thetas, traj.sliding):
-        rho = float(np.linalg.norm(theta))
-        piece = problem.piece_at(theta, sliding)
-        log_total, V = problem.piece_velocity(theta, piece)
-        qmin = float(problem.margins(theta).min())
-        unit = theta / rho
-        units.append(unit)
-        G = -problem.normalised_gradient(theta)
-        out["rho"].append(rho)
-        out["qmin"].append(qmin)
-        out["log_loss"].append(log_total)
-        out["gamma_bar"].append(qmin / rho ** K)
-        out["gamma_tilde"].append(problem.loss.inverse(log_total) / rho ** K)
-        out["one_minus_cos"].append(0.5 * float(np.sum((unit - V / np.linalg.norm(V)) ** 2)))
-        out["one_minus_cos_autodiff"].append(0.5 * float(np.sum((unit - G / np.linalg.norm(G)) ** 2)))
-        out["kkt"].append(kkt_residual(problem, theta, piece, K))
-    seq = {k: np.array(v) for k, v in out.items()}
+@shared(256)
+def checked_flow(problem: Classifier, theta0: np.ndarray, ladder: np.ndarray, *, rtol: float = 1e-8,
+                 clock: str = "loss", method: str = "BDF", check_rtol: float | None = None,
+                 check_method: str = "LSODA", max_seconds: float = math.inf) -> CheckedFlow:
+    """The integrator for classification flows: gradient flow of ``problem`` from ``θ(t=1) = θ₀``
+    to each rung of ``ladder`` (in ``log t``), with its error estimate.
+
+    Options: the reparametrised ``clock`` (``loss``: rescaled loss-normalised time; ``arc``: arc
+    length; :func:`clock_field`), the stiff ``method`` (scipy's BDF, LSODA or Radau, with the
+    margin-scaled Jacobian of :func:`clock_jacobian`) and, for kinked networks, the Clarke/Filippov
+    flow through kink events (:func:`integrate_flow`: crossings, sliding, leaving).  The run
+    (``method`` at ``rtol``) is repeated by its check (``check_method`` at ``check_rtol``, default
+    ``rtol``) on the same ladder; the difference of any quantity between the two is its error
+    estimate (:class:`CheckedFlow`): two independent error-controlled integrators (BDF and LSODA
+    by default), or one integrator at two tolerances.  Memoised (:func:`checker.cache.shared`) on
+    the problem, the start, the ladder and the options, so every statement about the same instance
+    reuses one pair of runs.
+
+    Tolerances have a narrow useful range late in training: the field is a softmax of margins
+    ``q ≈ log t``, whose rounding noise (``ε·log t`` relative) stalls the Newton iterations of a
+    tolerance much below ``1e-8`` at ``log t = 10⁶``, while much above ``1e-8`` the stiff steps
+    become so long that the predictor reorders the margins and the step is rejected over and over
+    — hence two methods at one tolerance rather than two tolerances a decade apart."""
+    run = integrate_flow(problem, theta0, ladder, clock=clock, rtol=rtol, method=method, max_seconds=max_seconds)
+    check = integrate_flow(problem, theta0, ladder, clock=clock, rtol=rtol if check_rtol is None else check_rtol,
+                           method=check_method, max_seconds=max_seconds)
+    error = np.max(np.abs(np.column_stack([run.thetas - check.thetas, run.path - check.path])), axis=1)
+    return CheckedFlow(np.asarray(ladder, dtype=float), list(run.thetas), [(p,) for p in run.path], error, "estimate",
+                       f"{run.describe()}; checked by {check.method} at rtol {check.rtol:g}",
+                       run.evaluations + check.evaluations, problem, run, check)
+
+
+# ---------------------------------------------------------------------------- rungs
+
+
+class Rung:
+    """A run at one rung of its ladder, with what the classifier's quantities there are made of
+    (each computed once, on first use): ``theta``, ``rho = ‖θ‖``, ``unit = θ̂``, the ``margins``
+    ``q_n``, the flow's ``piece`` (its kink sides and sliding set), ``log_loss = log ℒ`` and the flow's
+    ``velocity`` ``−∇ℒ/ℒ`` (the Clarke velocity on kinks), the network's ``autodiff_velocity``
+    (its own selection at kinks), the ``path`` length of ``θ̂`` since ``θ₀``, and ``decade_ago``:
+    the rung one decade of ``log t`` earlier (None in the first decade, whose reference is
+    ``start_unit = θ̂₀``)."""
+
+    def __init__(self, problem: Classifier, theta: np.ndarray, sliding: tuple[int, ...], logt: float, path: float,
+                 decade_ago: "Rung | None", start_unit: np.ndarray):
+        self.problem, self.theta, self.sliding, self.logt, self.path = problem, theta, sliding, logt, path
+        self.decade_ago, self.start_unit = decade_ago, start_unit
+
+    @cached_property
+    def rho(self) -> float:
+        return float(np.linalg.norm(self.theta))
+
+    @cached_property
+    def unit(self) -> np.ndarray:
+        return self.theta / self.rho
+
+    @cached_property
+    def margins(self) -> np.ndarray:
+        return self.problem.margins(self.theta)
+
+    @cached_property
+    def piece(self) -> Piece:
+        return self.problem.piece_at(self.theta, self.sliding)
+
+    @cached_property
+    def _flow(self) -> tuple[float, np.ndarray]:
+        return self.problem.piece_velocity(self.theta, self.piece)
+
+    @property
+    def log_loss(self) -> float:
+        return self._flow[0]
+
+    @property
+    def velocity(self) -> np.ndarray:
+        return self._flow[1]
+
+    @cached_property
+    def autodiff_velocity(self) -> np.ndarray:
+        return -self.problem.normalised_gradient(self.theta)
+
+    @property
+    def earlier_unit(self) -> np.ndarray:
+        """``θ̂`` a decade of ``log t`` earlier (``θ̂₀`` in the first decade)."""
+        return self.start_unit if self.decade_ago is None else self.decade_ago.unit
+
+    @property
+    def earlier_path(self) -> float:
+        """The path length a decade of ``log t`` earlier (0 in the first decade)."""
+        return 0.0 if self.decade_ago is None else self.decade_ago.path
+
+
+def rungs(problem: Classifier, traj: Trajectory, theta0: np.ndarray, per_decade: int = PER_DECADE) -> list[Rung]:
+    """The rungs of a run on a ladder with ``per_decade`` rungs a decade of ``log t``."""
     start = np.asarray(theta0, dtype=float) / float(np.linalg.norm(theta0))
-    earlier = [units[k - per_decade] if k >= per_decade else start for k in range(len(units))]
-    path = np.asarray(traj.path, dtype=float)
-    seq["path_length"] = path
-    seq["dtheta_decade"] = np.array([float(np.linalg.norm(u - e)) for u, e in zip(units, earlier)])
-    seq["path_decade"] = np.array([path[k] - (path[k - per_decade] if k >= per_decade else 0.0) for k in range(len(path))])
-    return seq
-
-
-# ---------------------------------------------------------------------------- baselines and GD
-
-
-@dataclass
-class NaiveRun:
-    """A naive ``t``-clock run: how far in ``log t`` it got, and the work it took."""
-
-    logt_reached: float
-    theta: np.ndarray
-    evaluations: int
-    seconds: float
-    message: str
-
-
-def naive_flow(problem: Classifier, theta0: np.ndarray, t_end: float, *, method: str = "RK45",
-               rtol: float = 1e-10, max_seconds: float = 10.0) -> NaiveRun:
-    """Integrate ``dθ/dt = -∇ℒ`` in ``t`` with the float64 loss, from ``t = 1`` (the baseline).
-
-    The run stops at ``t_end``, after ``max_seconds`` of wall time, or when the integrator gives
-    up; ``logt_reached`` says how far it got."""
-    start = time.perf_counter()
-    deadline = start + max_seconds
-    last = [1.0, np.asarray(theta0, dtype=float)]
-    count = [0]
-
-    def rhs(t: float, theta: np.ndarray) -> np.ndarray:
-        if time.perf_counter() > deadline:
-            raise _OutOfTime()
-        count[0] += 1
-        last[:] = [t, theta]
-        return -problem.naive_gradient(theta)
-
-    try:
-        sol = solve_ivp(rhs, (1.0, t_end), last[1], method=method, rtol=rtol, atol=rtol * 1e-3)
-        t_last, theta, message = float(sol.t[-1]), sol.y[:, -1], sol.message
-    except _OutOfTime:
-        t_last, theta, message = float(last[0]), last[1], f"stopped after {max_seconds:g} s of wall time"
-    return NaiveRun(math.log(t_last), theta, count[0], time.perf_counter() - start, message)
-
-
-class _OutOfTime(Exception):
-    pass
-
-
-def gradient_descent(problem: Classifier, theta0: np.ndarray, eta: float, steps: int) -> np.ndarray:
-    """Iterates ``θ_{k+1} = θ_k - η∇ℒ(θ_k)`` (``∇ℒ`` from the log-domain loss), ``steps + 1`` rows.
-
-    GD at step ``k`` is compared with GF at time ``τ_k = kη`` (THEOREMS.md §0.3-6)."""
-    out = np.empty((steps + 1, problem.net.size))
-    out[0] = theta0
-    for k in range(steps):
-        out[k + 1] = out[k] - eta * problem.gradient(out[k])
+    out: list[Rung] = []
+    for k, (theta, sliding) in enumerate(zip(traj.thetas, traj.sliding)):
+        out.append(Rung(problem, theta, sliding, float(traj.logt[k]), float(traj.path[k]),
+                        out[k - per_decade] if k >= per_decade else None, start))
     return out

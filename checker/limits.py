@@ -36,6 +36,10 @@ oscillation whose period in ``log H`` is as long as the ladder is indistinguisha
 convergence on that ladder (a longer horizon, i.e. escalation, is the only remedy).
 
 The error estimate at every tail rung is in ``detail["errors"]``, so a page shows how it shrank.
+
+**Closed-form limits.**  Where a flow's limit is known exactly no ladder is needed, and a claim
+about it can be refuted whatever the horizon: :func:`least_squares_limit` is the exact limit of
+gradient flow on a linear least-squares problem.
 """
 from __future__ import annotations
 
@@ -43,7 +47,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
+import numpy as np
 import sympy
+from flint import fmpq, fmpq_mat
 
 from .arith import Enclosure, working_precision
 
@@ -199,3 +205,18 @@ def judge_limit(samples: Sequence[Enclosure], horizons: Sequence[float], rate: s
     note = (f"{method}: L = {L[-1]:.10g} ± {error:.2g} over H ≤ {horizons[-1]:.3g}"
             + ("" if converging else "; the extrapolants do not settle (ladder not converging)"))
     return LimitJudgement(Enclosure.estimate(L[-1], error, note), converging, detail)
+
+
+def least_squares_limit(X: np.ndarray, Y: np.ndarray, w0: np.ndarray) -> np.ndarray:
+    """The limit of gradient flow on ``½‖Xw − Y‖²`` from ``w₀``, exactly (``fmpq`` data): ``w₀``
+    moves only in the row space of ``X`` (``dw/dt = -Xᵀ(Xw − Y)``), where it converges to the
+    least-squares solution; so ``w_∞ = w₀ + Bᵀc`` with ``B`` a basis of the row space and
+    ``(BXᵀXBᵀ)c = BXᵀ(Y − Xw₀)``."""
+    M = fmpq_mat([[c for c in row] for row in X])
+    rref, rank = M.rref()
+    B = fmpq_mat([[rref[i, j] for j in range(M.ncols())] for i in range(rank)])
+    XB = M * B.transpose()
+    residual = fmpq_mat([[Y[n] - sum((a * b for a, b in zip(X[n], w0)), fmpq(0))] for n in range(X.shape[0])])
+    c = (XB.transpose() * XB).solve(XB.transpose() * residual)
+    shift = B.transpose() * c
+    return np.array([w0[i] + shift[i, 0] for i in range(len(w0))], dtype=object)

@@ -4,8 +4,9 @@ Classification losses are functions of the margins ``q_n = y_n f(x_n)``: ``ℓ(q
 ``ℓ(q) = log(1 + e^{-q})``; ``g = -ℓ'``.  The total ``ℒ = Σ_n ℓ(q_n)`` (a sum, THEOREMS.md §2.0)
 underflows float64 long before training ends, so it is only ever handled as
 ``log ℒ = logsumexp_n log ℓ(q_n)``.  ``cotangent(F, y)`` is ``∂ℒ/∂F``, the seed of back-propagation.
-The same functions in arb balls (``ball_ell``, ``ball_g``, ``ball_inverse``, ``ball_ell0``) serve
-certified margins computed from exact data.
+The same functions in arb balls (``ball_ell``, ``ball_g``, ``ball_inverse``, ``ball_ell0``,
+``ball_total``) serve certified margins computed from exact data; :func:`gap_bits` is the working
+precision that differences of such sums need.
 """
 from __future__ import annotations
 
@@ -78,6 +79,10 @@ class Loss:
         """``ℓ^{-1}(v)`` in arb balls: ``-log v`` or ``-log(e^v - 1)``."""
         return -value.log() if self.name == "exp" else -value.expm1().log()
 
+    def ball_total(self, q: Any) -> arb:
+        """``ℒ = Σ_n ℓ(q_n)`` in arb balls (at the working precision)."""
+        return sum((self.ball_ell(x) for x in q), arb(0))
+
     def ball_ell0(self) -> arb:
         """``ℓ(0)`` in arb balls: 1 or ``log 2``."""
         return arb(1) if self.name == "exp" else arb(2).log()
@@ -107,6 +112,15 @@ class Loss:
             raise ValueError("use log_total for classification losses (ℒ underflows float64)")
         r = F - y
         return (r * r).sum() / 2
+
+
+def gap_bits(q: Any) -> int:
+    """Extra working bits for differences of loss-weighted sums of margins ``q`` (Lyu–Li's (M),
+    Lemma 5.1's slack): their relative size is about ``Δ·e^{-Δ}``, ``Δ`` the gap between the two
+    smallest margins, so ``Δ/log 2`` bits cancel out (an instance with well-separated margins would
+    otherwise stay undecided at any fixed precision); 16 bits on top."""
+    values = sorted(float(x) for x in q)
+    return 16 + (math.ceil((values[1] - values[0]) / math.log(2)) if len(values) > 1 else 0)
 
 
 def loss(name: str) -> Loss:

@@ -1,5 +1,6 @@
-"""The reparametrised-clock integrators of checker/clocks.py against a naive t-integration, the
-Filippov (sliding) flow on ReLU kinks, and gradient descent against gradient flow."""
+"""The reparametrised-clock integrators of checker/clocks.py against a naive t-integration of the same
+flow (checker.integrators.solve of gradient flow on the plain float64 loss), the Filippov (sliding)
+flow on ReLU kinks, the checked run's error estimate, and gradient descent against gradient flow."""
 from __future__ import annotations
 
 import math
@@ -7,12 +8,20 @@ import math
 import numpy as np
 import pytest
 
-from checker.clocks import Classifier, FlowError, checked_flow, gradient_descent, horizon_ladder, integrate_flow, naive_flow
+from checker.clocks import Classifier, CheckedFlow, FlowError, checked_flow, horizon_ladder, integrate_flow
+from checker.dynamics import gradient_descent, gradient_flow
+from checker.integrators import Solution, iterate, solve
 from checker.losses import loss
 from checker.nets import MLP, Conv1D, activation
+from checker.objectives import Objective
 
 X = np.array([[1.0, 0.5], [2 / 3, -1.0], [-1.0, 1 / 3], [-0.5, -1.0]])
 Y = np.array([[1.0], [1.0], [-1.0], [-1.0]])
+
+
+def naive(prob: Classifier, theta0: np.ndarray, duration: float, rtol: float) -> Solution:
+    """Gradient flow ``dθ/dt = -∇ℒ`` in ``t`` itself on the float64 loss, for ``duration`` (the baseline)."""
+    return solve(gradient_flow(), Objective(prob.net, prob.X, prob.y, prob.loss), theta0, [duration], rtol)
 
 
 def problem(act: str, lossname: str = "exp") -> tuple[Classifier, np.ndarray]:
@@ -53,10 +62,9 @@ def test_clocks_agree_with_naive_t_integration(case: str, clock: str) -> None:
         (prob, theta0), top = problem(act, lossname), 10 ** 0.5
     ladder = horizon_ladder(top, 4, first=1.0)
     run = integrate_flow(prob, theta0, ladder, clock=clock, rtol=1e-11)
-    naive = naive_flow(prob, theta0, math.exp(ladder[-1]), method="DOP853", rtol=1e-12)
-    assert naive.logt_reached == pytest.approx(ladder[-1], rel=1e-12)
+    baseline = naive(prob, theta0, math.exp(ladder[-1]) - 1, rtol=1e-9)
     tol = 1e-6 if case == "relu-crossing" else 1e-8
-    np.testing.assert_allclose(run.thetas[-1], naive.theta, rtol=tol, atol=tol)
+    np.testing.assert_allclose(run.thetas[-1], baseline.theta, rtol=tol, atol=tol)
     assert run.logt[-1] == pytest.approx(ladder[-1], rel=1e-12)
     assert (run.switches > 0) == (case == "relu-crossing")
 
@@ -66,7 +74,8 @@ def test_clocks_agree_with_each_other_far_out() -> None:
     and its LSODA check's difference."""
     prob, theta0 = problem("relu2")
     ladder = horizon_ladder(1e4, 4)
-    loss_run, check = checked_flow(prob, theta0, ladder, rtol=1e-9)
+    flow = checked_flow(prob, theta0, ladder, rtol=1e-9)
+    loss_run, check = flow.run, flow.check
     arc_run = integrate_flow(prob, theta0, ladder, clock="arc", rtol=1e-9)
     unit = lambda t: t / np.linalg.norm(t, axis=1, keepdims=True)  # noqa: E731
     err = np.abs(unit(loss_run.thetas) - unit(check.thetas)).max()
@@ -74,14 +83,16 @@ def test_clocks_agree_with_each_other_far_out() -> None:
     np.testing.assert_allclose(loss_run.path, arc_run.path, rtol=1e-5)
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the frozen field's error norm is 0/0 in DOP853
 def test_naive_clock_cannot_reach_long_horizons() -> None:
-    """The baseline: in t the float64 loss underflows near q ≈ 745, where the field vanishes, and
-    t = e^{10⁶} is not even a float — only the clocks reach log t = 10⁶."""
+    """The baseline: in t the float64 loss underflows near q ≈ 745, where the field vanishes and the
+    state freezes (t = e^{10⁶} is not even a float) — only the clocks reach log t = 10⁶."""
     prob, theta0 = problem("relu2")
-    naive = naive_flow(prob, theta0, 1e300, rtol=1e-8, max_seconds=2.0)
-    assert naive.logt_reached < 700
+    frozen = naive(prob, theta0, 1e300, rtol=1e-8).theta
+    assert prob.margins(frozen).min() < 800
     run = integrate_flow(prob, theta0, horizon_ladder(1e6, 1), rtol=1e-8)
     assert run.logt[-1] == pytest.approx(1e6, rel=1e-9)
+    assert prob.margins(run.thetas[-1]).min() > 0.9e6
 
 
 def test_sliding_mode_on_a_kink() -> None:
@@ -118,9 +129,27 @@ def test_gradient_descent_tracks_gradient_flow() -> None:
     the gap."""
     prob, theta0 = problem("relu2")
     T = 0.5
-    exact = naive_flow(prob, theta0, 1 + T, method="DOP853", rtol=1e-12).theta
-    gaps = [np.linalg.norm(gradient_descent(prob, theta0, T / n, n)[-1] - exact) for n in (50, 100)]
+    exact = naive(prob, theta0, T, rtol=1e-10).theta
+    objective = Objective(prob.net, prob.X, prob.y, prob.loss)
+    gaps = [np.linalg.norm(iterate(gradient_descent(T / n), objective, theta0, [n]).theta - exact) for n in (50, 100)]
     assert gaps[1] == pytest.approx(gaps[0] / 2, rel=0.1)
+
+
+def test_checked_flow_is_a_solution_with_its_error() -> None:
+    """checked_flow returns a Solution: θ on the rungs, the path length as auxiliary state, and per rung
+    the max-norm run–check difference as an error estimate, which covers the run's actual error
+    (against a run at a hundred times smaller tolerance); a second call is the same object."""
+    prob, theta0 = problem("relu2")
+    ladder = horizon_ladder(1e3, 2)
+    flow = checked_flow(prob, theta0, ladder, rtol=1e-8)
+    assert isinstance(flow, CheckedFlow) and isinstance(flow, Solution) and flow.error_kind == "estimate"
+    assert flow.times == pytest.approx(ladder) and len(flow.thetas) == len(flow.error) == len(ladder)
+    np.testing.assert_array_equal(flow.thetas[-1], flow.run.thetas[-1])
+    assert flow.aux[-1][0] == flow.run.path[-1]
+    fine = integrate_flow(prob, theta0, ladder, rtol=1e-10)
+    actual = np.max(np.abs(np.asarray(flow.thetas) - fine.thetas), axis=1)
+    assert np.all(actual <= 10 * flow.error + 1e-12)
+    assert checked_flow(prob, theta0, ladder, rtol=1e-8) is flow
 
 
 def test_start_with_an_astronomically_small_loss() -> None:

@@ -11,9 +11,15 @@ import pytest
 
 from checker import MeasurementError, Precision, registry
 from checker.statements import Statement
-from checker.clocks import Classifier, horizon_ladder, integrate_flow, naive_flow
+from checker.clocks import Classifier, horizon_ladder, integrate_flow
+from checker.dynamics import gradient_flow
+from checker.integrators import solve
+from checker.limits import least_squares_limit
 from checker.losses import loss
 from checker.nets import MLP, activation
+from checker.objectives import Objective
+from checker.quantities import Quantity
+from checker.svm import hard_margin_svm
 from checker.search import replay, run_statement
 from checker.profiles import profile
 from checker.verdicts import Verdict
@@ -147,7 +153,7 @@ def test_pointwise_derivative_matches_the_flow() -> None:
         return math.log(-prob.log_loss(th) / np.linalg.norm(th) ** 2)
 
     h = 1e-5
-    later = naive_flow(prob, theta, 1 + h, method="DOP853", rtol=1e-13).theta
+    later = solve(gradient_flow(), Objective(prob.net, prob.X, prob.y, prob.loss), theta, [h], rtol=1e-10).theta
     assert (log_gamma(later) - log_gamma(theta)) / h == pytest.approx(values["dlog_gamma_tilde"].mid, rel=1e-3)
 
 
@@ -159,9 +165,9 @@ def test_square_loss_closed_form_is_the_flow_limit() -> None:
     Xq = np.array([[fmpq(int(c)) for c in row] for row in X], dtype=object)
     y = np.array([fmpq(1), fmpq(-1), fmpq(1)], dtype=object)
     w0 = np.array([fmpq(1, 2), fmpq(-1, 3)], dtype=object)
-    limit = np.array([float(c) for c in M.least_squares_limit(Xq, y, w0)])
-    prob = Classifier(MLP((2, 1), ()), X.astype(float), np.array([[1.0], [-1.0], [1.0]]), loss("squared"))
-    end = naive_flow(prob, np.array([0.5, -1 / 3]), 200.0, method="DOP853", rtol=1e-12).theta
+    limit = np.array([float(c) for c in least_squares_limit(Xq, y, w0)])
+    objective = Objective(MLP((2, 1), ()), X.astype(float), np.array([[1.0], [-1.0], [1.0]]), loss("squared"))
+    end = solve(gradient_flow(), objective, np.array([0.5, -1 / 3]), [199.0], rtol=1e-9).theta
     np.testing.assert_allclose(end, limit, atol=1e-8)
 
 
@@ -190,7 +196,7 @@ def test_svm_is_exact_and_optimal() -> None:
 
     X = np.array([[fmpq(1), fmpq(1, 2)], [fmpq(2, 3), fmpq(-1)], [fmpq(-1), fmpq(1, 3)], [fmpq(-1, 2), fmpq(-1)]], dtype=object)
     y = np.array([1, 1, -1, -1])
-    svm = M.hard_margin_svm(X, y)
+    svm = hard_margin_svm(X, y)
     assert svm.exact
     Xf = X.astype(float)
     best = (y[:, None] * Xf @ svm.direction()).min()
@@ -218,3 +224,18 @@ def test_hand_built_witnesses_are_labelled() -> None:
     """MUT-JT-T4.1-autodiff is refuted on a hand-built family (exact sliding rays), and says so."""
     assert "template" in statement("MUT-JT-T4.1-autodiff").witness_family
     assert all(not statement(sid).witness_family for sid in MUTATIONS if sid != "MUT-JT-T4.1-autodiff")
+
+
+def test_quantities_have_display_names_and_error_models() -> None:
+    """Every quantity of every margin system is a Quantity with a LaTeX display name; trajectory
+    quantities are estimates (K exact), measured by the one function in their table."""
+    systems = (M.margin_vectors(), M.network_points(), M.margin_flows(), M.square_loss_limits(), M.output_bias_limits(),
+               M.sliding_rays())
+    for system in systems:
+        for q in (*system.quantities.values(), *system.trajectory_quantities.values()):
+            assert isinstance(q, Quantity) and q.latex, (system.name, q.name)
+    traj = M.margin_flows().trajectory_quantities
+    assert traj["K"] is M.network_points().quantities["K"] is M.margin_flows().quantities["K"]
+    assert {q.error for n, q in traj.items() if n != "K"} == {"estimate"}
+    assert all(q.measure is not None for n, q in traj.items() if n not in ("K", "logt"))
+    assert M.margin_flows().latex_names()["gamma_tilde"] == r"\tilde\gamma"

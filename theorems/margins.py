@@ -32,7 +32,6 @@ import math
 import re
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
@@ -40,19 +39,21 @@ import numpy as np
 import sympy
 from flint import arb, fmpq, fmpq_mat
 from hypothesis import strategies as st
-from scipy.optimize import minimize
 
 from checker import Enclosure, MeasurementError, Precision, System, system_family, theorem
 from checker.arith import rational, rational_array, rational_str, working_precision
-from checker.clocks import (ESCALATION_SECONDS, Classifier, FlowError, Trajectory, cached_checked_flow, checked_flow,
-                            PER_DECADE, homogeneity_degree, horizon_ladder, kkt_residual, ladder_rtol, ladder_top,
-                            rung_quantities)
-from checker.limits import HORIZON, Ladder as LimitLadder, judge_limit
+from checker.cache import shared
+from checker.clocks import (ESCALATION_SECONDS, PER_DECADE, Classifier, FlowError, Rung, Trajectory, checked_flow,
+                            homogeneity_degree, horizon_ladder, ladder_rtol, ladder_top, rungs)
+from checker.figures import axes, ladder_panel, save
+from checker.limits import HORIZON, Ladder as LimitLadder, judge_limit, least_squares_limit
+from checker.quantities import quantity
+from checker.losses import Loss, gap_bits, loss
+from checker.nets import AbstractNetwork, Conv1D, MLP, activation
 from checker.registry import register
 from checker.statements import Statement, enclose
-from checker.losses import Loss, loss
-from checker.nets import AbstractNetwork, Conv1D, MLP, activation
 from checker.strategies import positive_rationals, rationals, vectors
+from checker.svm import SVM, exact_dot, hard_margin_svm, kkt_residual
 
 SOURCE_LL = "Lyu & Li, ICLR 2020, arXiv:1906.05890"
 SOURCE_JT = "Ji & Telgarsky, NeurIPS 2020, arXiv:2006.06657"
@@ -143,19 +144,11 @@ class Exact:
         return Classifier(self.net, self.X.astype(float), self.y.astype(float), self.loss)
 
 
-def gap_bits(q: Any) -> int:
-    """Extra working bits for (M)-type differences: their relative size is about ``Δ·e^{-Δ}``,
-    ``Δ`` the gap between the two smallest margins, so ``Δ/log 2`` bits cancel out (and an
-    instance with well-separated margins would otherwise stay undecided at any fixed precision)."""
-    values = sorted(float(x) for x in q)
-    return 16 + (math.ceil((values[1] - values[0]) / math.log(2)) if len(values) > 1 else 0)
-
-
 def loss_scope(q: np.ndarray, lossname: str, bits: int) -> str | None:
     """None when ``ℒ_sum = Σ ℓ(q_n) < ℓ(0)`` is certified (THEOREMS.md §2.0), else the reason."""
     lossfn = loss(lossname)
     with working_precision(bits):
-        total = sum((lossfn.ball_ell(x) for x in q), arb(0))
+        total = lossfn.ball_total(q)
         if total < lossfn.ball_ell0():
             return None
         return (f"ℒ_sum = {total.mid().str(5, radius=False)} is not certified below ℓ(0) "
@@ -165,7 +158,6 @@ def loss_scope(q: np.ndarray, lossname: str, bits: int) -> str | None:
 # ------------------------------------------------------------------------------ strategies
 
 
-@lru_cache(maxsize=None)
 def _nonzero_vectors(n: int) -> st.SearchStrategy[list[str]]:
     return st.lists(rationals(nonzero=True), min_size=n, max_size=n)
 
@@ -339,12 +331,15 @@ def classification_features(inst: dict) -> dict[str, Any]:
 
 # ------------------------------------------------------------------------------ LL-M: scalar inequality
 
-MARGIN_VECTOR_QUANTITIES = {
-    "sum_gq": "Σ_n g(q_n)·q_n (the mean (1/N)Σ_n g(q_n)q_n under the 'mean' convention)",
-    "gz_z": "g(z)·z with z = ℓ^{-1}(ℒ_sum) (ℓ^{-1}(ℒ_sum/N) under the 'mean' convention)",
-    "z": "z, the margin whose loss is the total loss",
-    "loss_sum": "ℒ_sum = Σ_n ℓ(q_n)",
-}
+DEGREE = quantity("K", "homogeneity degree K of the network (exact)", "K", "exact")
+
+MARGIN_VECTOR_QUANTITIES = {q.name: q for q in (
+    quantity("sum_gq", "Σ_n g(q_n)·q_n (the mean (1/N)Σ_n g(q_n)q_n under the 'mean' convention)",
+             r"\sum_n g(q_n)\,q_n"),
+    quantity("gz_z", "g(z)·z with z = ℓ^{-1}(ℒ_sum) (ℓ^{-1}(ℒ_sum/N) under the 'mean' convention)", r"g(z)\,z"),
+    quantity("z", "z, the margin whose loss is the total loss", "z"),
+    quantity("loss_sum", "ℒ_sum = Σ_n ℓ(q_n)", r"\mathcal{L}_{\mathrm{sum}}"),
+)}
 
 
 @system_family(MARGIN_VECTOR_QUANTITIES)
@@ -374,7 +369,7 @@ def margin_vectors(convention: str = "sum", losses: tuple[str, ...] = LOSSES) ->
         q, lossfn = list(rational_array(inst["q"])), loss(inst["loss"])
         bits = precision.bits + gap_bits(q)
         with working_precision(bits):
-            total = sum((lossfn.ball_ell(x) for x in q), arb(0))
+            total = lossfn.ball_total(q)
             lhs = sum((lossfn.ball_g(x) * x for x in q), arb(0))
             if convention == "mean":
                 total_conv, lhs = total / len(q), lhs / len(q)
@@ -395,25 +390,31 @@ def margin_vectors(convention: str = "sum", losses: tuple[str, ...] = LOSSES) ->
 
 # ------------------------------------------------------------------------------ LL-T4.1: pointwise monotonicity
 
-POINT_QUANTITIES = {
-    "K": "homogeneity degree of the network",
-    "gamma_tilde": "smoothed margin γ̃ = ℓ^{-1}(ℒ)/ρ^K at θ",
-    "gamma_bar": "normalised margin γ̄ = q_min/ρ^K at θ",
-    "dlog_gamma_tilde": "d/dt log γ̃ along gradient flow at θ: ‖∇ℒ‖²/(g(z)z) − K⟨θ,−∇ℒ⟩/ρ², z = ℓ^{-1}(ℒ)",
-    "dlog_rho": "d/dt log ρ = ⟨θ̂, −∇ℒ⟩/ρ",
-    "dtheta_hat": "‖dθ̂/dt‖ = ‖(I − θ̂θ̂ᵀ)∇ℒ‖/ρ",
-    "lemma_gap": "d/dt log γ̃ − K (d/dt log ρ)^{-1}‖dθ̂/dt‖² (Lemma 5.1's slack), at the precision its cancellation needs",
-    "eta": "gradient-descent step η of the instance",
-    "gamma_tilde_gd": "γ̃ after one gradient-descent step θ − η∇ℒ(θ)",
-    "neuron_identity": "max_{j,n} |⟨v_j, ∂q_n/∂v_j⟩ − c·a_j ∂q_n/∂a_j| (squared-ReLU networks; exact; c = identity_factor, 2)",
-}
+POINT_QUANTITIES = {q.name: q for q in (
+    DEGREE,
+    quantity("gamma_tilde", "smoothed margin γ̃ = ℓ^{-1}(ℒ)/ρ^K at θ", r"\tilde\gamma"),
+    quantity("gamma_bar", "normalised margin γ̄ = q_min/ρ^K at θ", r"\bar\gamma"),
+    quantity("dlog_gamma_tilde", "d/dt log γ̃ along gradient flow at θ: ‖∇ℒ‖²/(g(z)z) − K⟨θ,−∇ℒ⟩/ρ², z = ℓ^{-1}(ℒ)",
+             r"\tfrac{d}{dt}\log\tilde\gamma"),
+    quantity("dlog_rho", "d/dt log ρ = ⟨θ̂, −∇ℒ⟩/ρ", r"\tfrac{d}{dt}\log\rho"),
+    quantity("dtheta_hat", "‖dθ̂/dt‖ = ‖(I − θ̂θ̂ᵀ)∇ℒ‖/ρ", r"\lVert\tfrac{d\hat\theta}{dt}\rVert"),
+    quantity("lemma_gap", "d/dt log γ̃ − K (d/dt log ρ)^{-1}‖dθ̂/dt‖² (Lemma 5.1's slack), at the precision its "
+             "cancellation needs", r"\tfrac{d}{dt}\log\tilde\gamma - K\lVert\tfrac{d\hat\theta}{dt}\rVert^2"
+             r"\big/\tfrac{d}{dt}\log\rho"),
+    quantity("eta", "gradient-descent step η of the instance", r"\eta", "exact"),
+    quantity("gamma_tilde_gd", "γ̃ after one gradient-descent step θ − η∇ℒ(θ)",
+             r"\tilde\gamma(\theta - \eta\nabla\mathcal{L})"),
+    quantity("neuron_identity", "max_{j,n} |⟨v_j, ∂q_n/∂v_j⟩ − c·a_j ∂q_n/∂a_j| (squared-ReLU networks; exact; "
+             "c = identity_factor, 2)",
+             r"\max_{j,n}\lvert\langle v_j,\partial_{v_j}q_n\rangle - c\,a_j\partial_{a_j}q_n\rvert", "exact"),
+)}
 
 
 def _smoothed_margin(ex: Exact, theta: np.ndarray, bits: int) -> arb:
     """``γ̃(θ) = ℓ^{-1}(ℒ(θ))/ρ^K`` in balls (``θ`` exact or balls)."""
     with working_precision(bits):
         q = ex.margins(theta)
-        total = sum((ex.loss.ball_ell(x) for x in q), arb(0))
+        total = ex.loss.ball_total(q)
         rho2 = sum((arb(c) * c for c in theta), arb(0))
         return ex.loss.ball_inverse(total) / rho2 ** (arb(ex.K) / 2)
 
@@ -459,7 +460,7 @@ def network_points(archs: tuple[str, ...] = ARCHS, losses: tuple[str, ...] = LOS
             lossfn = ex.loss
             G = np.array([[-int(ex.y[n, 0]) * lossfn.ball_g(q[n])] for n in range(len(q))], dtype=object)
             grad = ex.net.flatten(ex.net.backward(ex.params(), ex.X, G))
-            total = sum((lossfn.ball_ell(x) for x in q), arb(0))
+            total = lossfn.ball_total(q)
             z = lossfn.ball_inverse(total)
             rho2 = sum((arb(c) * c for c in ex.theta), arb(0))
             rho = rho2.sqrt()
@@ -489,71 +490,7 @@ def network_points(archs: tuple[str, ...] = ARCHS, losses: tuple[str, ...] = LOS
                   features=classification_features)
 
 
-# ------------------------------------------------------------------------------ the hard-margin SVM
-
-
-@dataclass(frozen=True)
-class SVM:
-    """The hard-margin SVM ``w = argmin ½‖w‖² s.t. y_n⟨w, x_n⟩ ≥ 1`` (so ``u_SVM = w/‖w‖`` and
-    ``γ⋆ = 1/‖w‖``), exact when the active-set polish verifies the KKT conditions in rationals."""
-
-    w: np.ndarray  # fmpq when exact, float otherwise
-    exact: bool
-    note: str
-
-    def direction(self) -> np.ndarray:
-        w = np.array([float(c) for c in self.w])
-        return w / np.linalg.norm(w)
-
-    def gamma_star(self) -> float:
-        return 1.0 / float(np.linalg.norm([float(c) for c in self.w]))
-
-
-def _independent_rows(A: np.ndarray, rows: list[int]) -> list[int]:
-    """A maximal linearly independent subset of ``rows`` of ``A`` (exact), in order."""
-    kept: list[int] = []
-    for n in rows:
-        if fmpq_mat([list(A[k]) for k in kept + [n]]).rank() == len(kept) + 1:
-            kept.append(n)
-    return kept
-
-
-def hard_margin_svm(X: np.ndarray, y: np.ndarray) -> SVM:
-    """Solve the hard-margin SVM independently of any network: SLSQP on the primal, then an exact
-    polish — the Gram system ``(y_m y_n⟨x_m, x_n⟩) α = 1`` of a maximal independent set of active
-    constraints solved in rationals, ``w = Σ α_n y_n x_n`` — kept when ``α ≥ 0`` and every
-    constraint holds exactly (the KKT conditions of a convex problem, hence sufficient)."""
-    A = np.array([[int(y[n]) * c for c in X[n]] for n in range(X.shape[0])], dtype=object)  # rows y_n x_n
-    Af = A.astype(float)
-    res = minimize(lambda w: 0.5 * w @ w, Af.mean(axis=0), jac=lambda w: w, method="SLSQP", tol=1e-14,
-                   constraints={"type": "ineq", "fun": lambda w: Af @ w - 1, "jac": lambda w: Af})
-    w = res.x
-    active = _independent_rows(A, [n for n in range(A.shape[0]) if Af[n] @ w <= 1 + 1e-6])
-    if active:
-        rows = [list(A[n]) for n in active]
-        gram = fmpq_mat([[sum((a * b for a, b in zip(r, s)), fmpq(0)) for s in rows] for r in rows])
-        try:
-            alpha = gram.solve(fmpq_mat([[1] for _ in active]))
-            coeffs = [alpha[i, 0] for i in range(len(active))]
-            w_exact = np.array([sum((coeffs[i] * rows[i][c] for i in range(len(active))), fmpq(0))
-                                for c in range(A.shape[1])], dtype=object)
-            if all(a >= 0 for a in coeffs) and all(sum((a * b for a, b in zip(A[n], w_exact)), fmpq(0)) >= 1
-                                                   for n in range(A.shape[0])):
-                return SVM(w_exact, True, f"exact (active set {active}, KKT verified in rationals)")
-        except ZeroDivisionError:
-            pass
-    if not res.success:
-        raise MeasurementError(f"SLSQP failed on the hard-margin SVM: {res.message}")
-    return SVM(w, False, "SLSQP (tolerance 1e-14), not polished to an exact KKT point")
-
-
 # ------------------------------------------------------------------------------ trajectories
-
-FLOW_QUANTITIES = {
-    "K": "homogeneity degree of the network (exact)",
-    "gamma_star": "deep linear nets: the hard-margin SVM margin γ⋆ = 1/‖w_SVM‖ of the data (balls from the exact SVM)",
-}
-EPS = float(np.finfo(float).eps)
 
 
 def end_to_end(net: MLP, theta: np.ndarray) -> np.ndarray:
@@ -564,78 +501,102 @@ def end_to_end(net: MLP, theta: np.ndarray) -> np.ndarray:
     return out.reshape(-1)
 
 
-def _unit_sin2(a: np.ndarray, b: np.ndarray) -> float:
-    """``sin²∠(a, b)`` from unit vectors, stably: ``‖â − b̂‖²(1 − ‖â − b̂‖²/4)``."""
-    d2 = float(np.sum((a / np.linalg.norm(a) - b / np.linalg.norm(b)) ** 2))
-    return d2 * (1 - d2 / 4)
+@shared()
+def data_svm(X: list, y: list) -> SVM:
+    """The hard-margin SVM of an instance's exact data (:func:`checker.svm.hard_margin_svm`)."""
+    return hard_margin_svm(rational_array(X), np.array(y))
 
 
-TRAJECTORY_QUANTITIES = {
-    "K": "homogeneity degree of the network (exact)",
-    "logt": "log t on the rung (t counted from θ(1) = θ₀): the ladder's horizon H",
-    "rho": "ρ = ‖θ‖",
-    "qmin": "q_min = min_n y_nΦ(θ; x_n)",
-    "log_loss": "log ℒ, ℒ = Σ_n ℓ(q_n) (the sum)",
-    "gamma_bar": "normalised margin γ̄ = q_min/ρ^K",
-    "gamma_tilde": "smoothed margin γ̃ = ℓ^{-1}(ℒ)/ρ^K",
-    "one_minus_cos": "1 − cos∠(θ, velocity) = ½‖θ̂ − V̂‖² (velocity −∇ℒ, the Clarke velocity on kinks)",
-    "one_minus_cos_autodiff": "the same with the network's autodiff gradient (ReLU'(0) = 0) in place of the flow's velocity",
-    "kkt": "(ε, δ)-KKT residual of min ½‖θ‖² s.t. q_n ≥ 1 at θ/q_min^{1/K} (checker.clocks.kkt_residual)",
-    "path_length": "length of the path of θ̂ from θ₀",
-    "dtheta_decade": "‖θ̂(H) − θ̂(H/10)‖, the change of direction over the last decade of log t (θ̂₀ in the first)",
-    "path_decade": "path length of θ̂ over the last decade of log t",
-    "svm_sin2": "deep linear nets: sin²∠(u_t, u_SVM), u_t the end-to-end vector W_L⋯W_1",
-    "sum_v2": "two-layer nets: Σ_j ‖v_j‖² (first-layer weights)",
-    "sum_a2": "two-layer nets: Σ_j a_j² (output weights)",
-}
-ARCH_QUANTITIES = {"svm_sin2": ("linear",), "sum_v2": ("relu", "leaky", "sqrelu"), "sum_a2": ("relu", "leaky", "sqrelu")}
+def _only(archs: tuple[str, ...], fn: Callable[[Rung, dict], float]) -> Callable[[Rung, dict], float]:
+    """A rung measurement defined for the architectures ``archs`` only."""
+    fn.archs = archs  # type: ignore[attr-defined]
+    return fn
+
+
+def _one_minus_cos(unit: np.ndarray, V: np.ndarray) -> float:
+    """``1 − cos∠(θ, V) = ½‖θ̂ − V̂‖²`` (THEOREMS.md §0.3-5)."""
+    return 0.5 * float(np.sum((unit - V / np.linalg.norm(V)) ** 2))
+
+
+def _layers(r: Rung) -> list[np.ndarray]:
+    return r.problem.net.unflatten(r.theta)
+
+
+# Each trajectory quantity with how it is measured on a rung ``r`` of the flow of instance ``inst``
+# (THEOREMS.md §2.0 notation; kinks: the flow's Clarke selection): float64 on the run and on its
+# check, the difference being the error (checker.clocks.CheckedFlow.ladder).
+TRAJECTORY_QUANTITIES = {q.name: q for q in (
+    DEGREE,
+    quantity("logt", "log t on the rung (t counted from θ(1) = θ₀): the ladder's horizon H", r"\log t", "estimate"),
+    quantity("rho", "ρ = ‖θ‖", r"\rho", "estimate", measure=lambda r, inst: r.rho),
+    quantity("qmin", "q_min = min_n y_nΦ(θ; x_n)", r"q_{\min}", "estimate",
+             measure=lambda r, inst: float(r.margins.min())),
+    quantity("log_loss", "log ℒ, ℒ = Σ_n ℓ(q_n) (the sum)", r"\log\mathcal{L}", "estimate",
+             measure=lambda r, inst: r.log_loss),
+    quantity("gamma_bar", "normalised margin γ̄ = q_min/ρ^K", r"\bar\gamma", "estimate",
+             measure=lambda r, inst: float(r.margins.min()) / r.rho ** degree(inst)),
+    quantity("gamma_tilde", "smoothed margin γ̃ = ℓ^{-1}(ℒ)/ρ^K", r"\tilde\gamma", "estimate",
+             measure=lambda r, inst: r.problem.loss.inverse(r.log_loss) / r.rho ** degree(inst)),
+    quantity("one_minus_cos", "1 − cos∠(θ, velocity) = ½‖θ̂ − V̂‖² (velocity −∇ℒ, the Clarke velocity on kinks)",
+             r"1-\cos\angle(\theta,-\nabla\mathcal{L})", "estimate",
+             measure=lambda r, inst: _one_minus_cos(r.unit, r.velocity)),
+    quantity("one_minus_cos_autodiff", "the same with the network's autodiff gradient (ReLU'(0) = 0) in place of "
+             "the flow's velocity", r"1-\cos\angle(\theta,-\nabla_{\mathrm{AD}}\mathcal{L})", "estimate",
+             measure=lambda r, inst: _one_minus_cos(r.unit, r.autodiff_velocity)),
+    quantity("kkt", "(ε, δ)-KKT residual of min ½‖θ‖² s.t. q_n ≥ 1 at θ/q_min^{1/K} (checker.svm.kkt_residual)",
+             r"\varepsilon_{\mathrm{KKT}}", "estimate",
+             measure=lambda r, inst: kkt_residual(r.problem, r.theta, r.piece, degree(inst))),
+    quantity("path_length", "length of the path of θ̂ from θ₀", r"\mathrm{len}(\hat\theta)", "estimate",
+             measure=lambda r, inst: r.path),
+    quantity("dtheta_decade", "‖θ̂(H) − θ̂(H/10)‖, the change of direction over the last decade of log t (θ̂₀ in "
+             "the first)", r"\lVert\hat\theta(H)-\hat\theta(H/10)\rVert", "estimate",
+             measure=lambda r, inst: float(np.linalg.norm(r.unit - r.earlier_unit))),
+    quantity("path_decade", "path length of θ̂ over the last decade of log t", r"\mathrm{len}_{[H/10,\,H]}(\hat\theta)",
+             "estimate", measure=lambda r, inst: r.path - r.earlier_path),
+    quantity("svm_sin2", "deep linear nets: sin²∠(u_t, u_SVM), u_t the end-to-end vector W_L⋯W_1",
+             r"\sin^2\angle(u_t,u_{\mathrm{SVM}})", "estimate",
+             measure=_only(("linear",), lambda r, inst: data_svm(inst["X"], inst["y"]).sin2(end_to_end(r.problem.net, r.theta)))),
+    quantity("sum_v2", "two-layer nets: Σ_j ‖v_j‖² (first-layer weights)", r"\sum_j\lVert v_j\rVert^2", "estimate",
+             measure=_only(("relu", "leaky", "sqrelu"), lambda r, inst: float(np.sum(_layers(r)[0] ** 2)))),
+    quantity("sum_a2", "two-layer nets: Σ_j a_j² (output weights)", r"\sum_j a_j^2", "estimate",
+             measure=_only(("relu", "leaky", "sqrelu"), lambda r, inst: float(np.sum(_layers(r)[1] ** 2)))),
+)}
+FLOW_QUANTITIES = {q.name: q for q in (
+    DEGREE,
+    quantity("gamma_star", "deep linear nets: the hard-margin SVM margin γ⋆ = 1/‖w_SVM‖ of the data (balls from "
+             "the exact SVM)", r"\gamma^\star"),
+)}
 
 
 def flow_trajectory(inst: dict, precision: Precision, names: frozenset[str]) -> LimitLadder:
     """The instance's gradient flow on the geometric ladder ``log t = 10·10^{k/4}`` up to
-    :func:`checker.clocks.ladder_top` (``10⁶``, ``10⁷`` from escalation level 1), every quantity of
-    :data:`TRAJECTORY_QUANTITIES` on every rung as an estimate whose radius is the difference
-    between the BDF run and its LSODA check plus float64 rounding (``8ε(1 + |x|)``).  The pair of
-    runs is shared by every statement on the instance (:func:`checker.clocks.cached_checked_flow`).
-    An escalated run that fails or takes more than ``ESCALATION_SECONDS`` returns the first level's
-    ladder, on which the limit stays undecided."""
-    for name in names:
-        if name in ARCH_QUANTITIES and inst["arch"] not in ARCH_QUANTITIES[name]:
-            raise MeasurementError(f"{name} is defined for {'/'.join(ARCH_QUANTITIES[name])} networks only")
+    :func:`checker.clocks.ladder_top` (``10⁶``, ``10⁷`` from escalation level 1), the requested
+    :data:`TRAJECTORY_QUANTITIES` on every rung as estimates whose radius is the difference between
+    the BDF run and its LSODA check plus float64 rounding (:meth:`checker.clocks.CheckedFlow.ladder`).
+    The pair of runs is shared by every statement on the instance (:func:`checker.clocks.checked_flow`
+    is memoised).  An escalated run that fails or takes more than ``ESCALATION_SECONDS`` returns the
+    first level's ladder, on which the limit stays undecided."""
+    wanted = [TRAJECTORY_QUANTITIES[name] for name in sorted(names)]
+    for q in wanted:
+        archs = getattr(q.measure, "archs", None)
+        if archs and inst["arch"] not in archs:
+            raise MeasurementError(f"{q.name} is defined for {'/'.join(archs)} networks only")
     ex = Exact.of(inst)
     problem = ex.floats()
     theta0 = np.array([float(c) for c in ex.theta])
-    rungs = horizon_ladder(ladder_top(precision.level), PER_DECADE)
+    ladder = horizon_ladder(ladder_top(precision.level), PER_DECADE)
     try:
-        run, check = cached_checked_flow(problem, theta0, rungs, rtol=ladder_rtol(precision.rtol),
-                                         max_seconds=ESCALATION_SECONDS if precision.level else math.inf)
+        flow = checked_flow(problem, theta0, ladder, rtol=ladder_rtol(precision.rtol),
+                            max_seconds=ESCALATION_SECONDS if precision.level else math.inf)
     except FlowError as exc:
         if precision.level > 0:
             return flow_trajectory(inst, Precision(precision.bits, precision.rtol, 0), names)
         raise MeasurementError(f"gradient flow integration failed: {exc}") from None
-    svm = hard_margin_svm(ex.X, ex.y.reshape(-1)) if inst["arch"] == "linear" else None
-
-    def sequences(traj: Trajectory) -> dict[str, np.ndarray]:
-        seq = rung_quantities(problem, theta0, traj, ex.K)
-        if svm is not None:
-            seq["svm_sin2"] = np.array([_unit_sin2(end_to_end(problem.net, t), svm.direction()) for t in traj.thetas])
-        if inst["arch"] in ARCH_QUANTITIES["sum_v2"]:
-            layers = [problem.net.unflatten(t) for t in traj.thetas]
-            seq["sum_v2"] = np.array([float(np.sum(V ** 2)) for V, _ in layers])
-            seq["sum_a2"] = np.array([float(np.sum(a ** 2)) for _, a in layers])
-        return seq
-
-    a, b = sequences(run), sequences(check)
-    note = (f"{run.describe()}; radius = difference to {check.method} at rtol {check.rtol:g} plus rounding"
+    svm = data_svm(inst["X"], inst["y"]) if inst["arch"] == "linear" else None
+    note = (f"{flow.run.describe()}; radius = difference to {flow.check.method} at rtol {flow.check.rtol:g} plus rounding"
             + (f"; u_SVM {svm.note}" if svm else ""))
-    values: dict[str, tuple[Enclosure, ...]] = {
-        "K": tuple(Enclosure.exact(ex.K) for _ in rungs),
-        "logt": tuple(Enclosure.estimate(h, 8 * EPS * h, "the rung") for h in rungs),
-    }
-    for name in a:
-        err = np.abs(a[name] - b[name]) + 8 * EPS * (1 + np.abs(a[name]))
-        values[name] = tuple(Enclosure.estimate(x, e, note) for x, e in zip(a[name], err))
-    return LimitLadder(tuple(float(h) for h in rungs), values, "log t", note)
+    measures = {q.name: (lambda r, q=q: q.measure(r, inst)) for q in wanted if q.measure is not None}
+    return flow.ladder(theta0, measures, {"K": Enclosure.exact(ex.K)}, note)
 
 
 FLOW_STRATEGY = classification_instances(ARCHS, LOSSES)
@@ -665,10 +626,9 @@ def margin_flows(archs: tuple[str, ...] = ARCHS, requirement: str = "") -> Syste
         if "gamma_star" in names:
             if inst["arch"] != "linear":
                 raise MeasurementError("gamma_star is defined for deep linear networks only")
-            ex = Exact.of(inst)
-            svm = hard_margin_svm(ex.X, ex.y.reshape(-1))
+            svm = data_svm(inst["X"], inst["y"])
             with working_precision(precision.bits):
-                out["gamma_star"] = (Enclosure.ball(1 / arb(_dot(svm.w, svm.w)).sqrt(), svm.note) if svm.exact else
+                out["gamma_star"] = (Enclosure.ball(1 / arb(exact_dot(svm.w, svm.w)).sqrt(), svm.note) if svm.exact else
                                      Enclosure.estimate(svm.gamma_star(), 1e-10, svm.note))
         return out
 
@@ -689,39 +649,19 @@ def margin_flows(archs: tuple[str, ...] = ARCHS, requirement: str = "") -> Syste
 # knows the limit of its flow in closed form, so the claim's limit quantity is measured exactly
 # (or in balls) and a violation is a certified witness, whatever the horizon.
 
-LIMIT_QUANTITIES = {
-    "qmin_limit": "lim q_min(t) = q_min(w_∞) of the closed-form limit w_∞ (exact)",
-    "svm_sin2_limit": "sin²∠(lim u_t, u_SVM), exact from the closed-form limit",
-    "margin_gap_limit": "|γ̄(lim) K^{K/2}/γ⋆ − 1| of the closed-form limit direction",
-    "kkt_limit": "KKT residual of (P) at the closed-form limit direction, at the scale where q = 1",
-    "one_minus_cos_limit": "1 − cos∠(θ, −∇ℒ) along the closed-form solution (constant on a ray)",
-}
-SQUARE_QUANTITIES = {k: LIMIT_QUANTITIES[k] for k in ("qmin_limit", "svm_sin2_limit", "margin_gap_limit")}
-BIAS_QUANTITIES = {"kkt_limit": LIMIT_QUANTITIES["kkt_limit"]}
-RAY_QUANTITIES = {"one_minus_cos_limit": LIMIT_QUANTITIES["one_minus_cos_limit"]}
-
-
-def _exact_vector(values: Any) -> np.ndarray:
-    return np.array([rational(v) for v in values], dtype=object)
-
-
-def _dot(a: Any, b: Any) -> Any:
-    return sum((x * y for x, y in zip(a, b)), fmpq(0))
-
-
-def least_squares_limit(X: np.ndarray, Y: np.ndarray, w0: np.ndarray) -> np.ndarray:
-    """The limit of gradient flow on ``½‖Xw − Y‖²`` from ``w₀``, exactly: ``w₀`` moves only in the
-    row space of ``X`` (``dw/dt = -Xᵀ(Xw − Y)``), where it converges to the least-squares
-    solution; so ``w_∞ = w₀ + Bᵀc`` with ``B`` a basis of the row space and
-    ``(BXᵀXBᵀ)c = BXᵀ(Y − Xw₀)``."""
-    M = fmpq_mat([[c for c in row] for row in X])
-    rref, rank = M.rref()
-    B = fmpq_mat([[rref[i, j] for j in range(M.ncols())] for i in range(rank)])
-    XB = M * B.transpose()
-    residual = fmpq_mat([[Y[n] - _dot(X[n], w0)] for n in range(X.shape[0])])
-    c = (XB.transpose() * XB).solve(XB.transpose() * residual)
-    shift = B.transpose() * c
-    return np.array([w0[i] + shift[i, 0] for i in range(len(w0))], dtype=object)
+SQUARE_QUANTITIES = {q.name: q for q in (
+    quantity("qmin_limit", "lim q_min(t) = q_min(w_∞) of the closed-form limit w_∞ (exact)", r"q_{\min}(w_\infty)",
+             "exact"),
+    quantity("svm_sin2_limit", "sin²∠(lim u_t, u_SVM), exact from the closed-form limit",
+             r"\sin^2\angle(w_\infty,u_{\mathrm{SVM}})", "exact"),
+    quantity("margin_gap_limit", "|γ̄(lim) K^{K/2}/γ⋆ − 1| of the closed-form limit direction",
+             r"\lvert\bar\gamma(w_\infty)K^{K/2}/\gamma^\star-1\rvert"),
+)}
+BIAS_QUANTITIES = {"kkt_limit": quantity("kkt_limit", "KKT residual of (P) at the closed-form limit direction, at "
+                                         "the scale where q = 1", r"\varepsilon_{\mathrm{KKT}}(\hat\theta_\infty)")}
+RAY_QUANTITIES = {"one_minus_cos_limit": quantity("one_minus_cos_limit", "1 − cos∠(θ, −∇ℒ) along the closed-form "
+                                                  "solution (constant on a ray)",
+                                                  r"\lim\,1-\cos\angle(\theta,-\nabla_{\mathrm{AD}}\mathcal{L})")}
 
 
 @system_family(SQUARE_QUANTITIES)
@@ -740,7 +680,7 @@ def square_loss_limits() -> System:
 
     def limit(inst: dict) -> np.ndarray:
         X = rational_array(inst["X"])
-        return least_squares_limit(X, _exact_vector(inst["y"]), _exact_vector(inst["w0"]))
+        return least_squares_limit(X, rational_array(inst["y"]), rational_array(inst["w0"]))
 
     def scope(inst: dict, precision: Precision) -> str | None:
         return None if any(c != 0 for c in limit(inst)) else "the flow converges to w = 0: no limit direction"
@@ -752,14 +692,14 @@ def square_loss_limits() -> System:
         out: dict[str, Enclosure] = {}
         with working_precision(precision.bits):
             if svm.exact:
-                cos2 = _dot(w, svm.w) ** 2 / (_dot(w, w) * _dot(svm.w, svm.w))
+                cos2 = exact_dot(w, svm.w) ** 2 / (exact_dot(w, w) * exact_dot(svm.w, svm.w))
                 out["svm_sin2_limit"] = Enclosure.exact(1 - cos2, "exact rational limit and exact SVM")
             else:
-                out["svm_sin2_limit"] = Enclosure.estimate(_unit_sin2(np.array([float(c) for c in w]), svm.direction()),
+                out["svm_sin2_limit"] = Enclosure.estimate(svm.sin2(np.array([float(c) for c in w])),
                                                            1e-10, svm.note)
-            qmin = min(int(y[n]) * _dot(X[n], w) for n in range(len(y)))
-            gamma_bar = arb(qmin) / arb(_dot(w, w)).sqrt()
-            gamma_star = arb(1) / arb(_dot(svm.w, svm.w)).sqrt() if svm.exact else arb(svm.gamma_star(), 1e-10)
+            qmin = min(int(y[n]) * exact_dot(X[n], w) for n in range(len(y)))
+            gamma_bar = arb(qmin) / arb(exact_dot(w, w)).sqrt()
+            gamma_star = arb(1) / arb(exact_dot(svm.w, svm.w)).sqrt() if svm.exact else arb(svm.gamma_star(), 1e-10)
             out["margin_gap_limit"] = Enclosure.ball(abs(gamma_bar / gamma_star - 1), "ball arithmetic on the exact limit")
         out["qmin_limit"] = Enclosure.exact(qmin, "q_min(w_∞) of the exact least-squares limit")
         return out
@@ -800,7 +740,7 @@ def output_bias_limits(losses: tuple[str, ...] = LOSSES) -> System:
             return "the initial network misclassifies the point (§2 (i))"
         W1, b1, W2, _ = params
         xt = list(X[0]) + [fmpq(1)]
-        if all(y * (_dot(list(W1[j]) + [b1[j]], xt)) == 0 and W2[0, j] == 0 for j in range(W1.shape[0])):
+        if all(y * (exact_dot(list(W1[j]) + [b1[j]], xt)) == 0 and W2[0, j] == 0 for j in range(W1.shape[0])):
             return "every β_j = s_j(0) + a_j(0) vanishes: no limit direction"
         return loss_scope(q, inst["loss"], precision.bits)
 
@@ -811,7 +751,7 @@ def output_bias_limits(losses: tuple[str, ...] = LOSSES) -> System:
         with working_precision(precision.bits):
             xt = [arb(c) for c in X[0]] + [arb(1)]
             norm = sum((c * c for c in xt), arb(0)).sqrt()
-            beta = [y * _dot(list(W1[j]) + [b1[j]], xt) / norm + W2[0, j] for j in range(m)]
+            beta = [y * exact_dot(list(W1[j]) + [b1[j]], xt) / norm + W2[0, j] for j in range(m)]
             lim_W1 = np.array([[b * y * xt[i] / norm for i in range(d)] for b in beta], dtype=object)
             lim_b1 = np.array([b * y * xt[d] / norm for b in beta], dtype=object)
             lim = [lim_W1, lim_b1, np.array([beta], dtype=object), np.array([arb(0)], dtype=object)]
@@ -879,12 +819,12 @@ def sliding_rays(losses: tuple[str, ...] = LOSSES) -> System:
         F = ex.net.flatten(ex.net.backward(params, ex.X, np.array([[fmpq(int(c))] for c in ex.y[:, 0]], dtype=object)))
         W1, W2 = params
         d, units = ex.X.shape[1], W1.shape[0]
-        kinks = [(n, j) for n in range(m) for j in range(units) if _dot(W1[j], ex.X[n]) == 0]
+        kinks = [(n, j) for n in range(m) for j in range(units) if exact_dot(W1[j], ex.X[n]) == 0]
         normals = []
         for n, j in kinks:
             row = np.array([fmpq(0)] * ex.net.size, dtype=object)
             row[j * d:(j + 1) * d] = ex.X[n]
-            if not any(_dot(row, r) == _dot(row, row) and _dot(r, r) == _dot(row, row) for r in normals):
+            if not any(exact_dot(row, r) == exact_dot(row, row) and exact_dot(r, r) == exact_dot(row, row) for r in normals):
                 normals.append(row)
         Fs = F.copy()
         if normals:
@@ -898,7 +838,7 @@ def sliding_rays(losses: tuple[str, ...] = LOSSES) -> System:
                 sigma = -coeff[k, 0] / weight
                 if not (0 <= sigma <= 1):
                     return ex, F, Fs, f"the selection σ = {sigma} at a kink is not in [0, 1]: the flow does not slide"
-        lam = _dot(Fs, ex.theta) / _dot(ex.theta, ex.theta)
+        lam = exact_dot(Fs, ex.theta) / exact_dot(ex.theta, ex.theta)
         if lam <= 0 or any(Fs[i] != lam * ex.theta[i] for i in range(len(Fs))):
             return ex, F, Fs, "the Clarke velocity is not along θ₀: not a self-similar solution"
         return ex, F, Fs, None
@@ -909,7 +849,7 @@ def sliding_rays(losses: tuple[str, ...] = LOSSES) -> System:
 
     def measure(inst: dict, precision: Precision, names: frozenset[str]) -> dict[str, Enclosure]:
         ex, F, _, _ = ray(inst)
-        cos2 = _dot(F, ex.theta) ** 2 / (_dot(F, F) * _dot(ex.theta, ex.theta))
+        cos2 = exact_dot(F, ex.theta) ** 2 / (exact_dot(F, F) * exact_dot(ex.theta, ex.theta))
         with working_precision(precision.bits):
             value = 1 - arb(cos2).sqrt()
         return {"one_minus_cos_limit": Enclosure.ball(value, f"exact ray solution; cos² = {cos2} exactly")}
@@ -936,117 +876,81 @@ FIGURE_INSTANCES = {
 }
 
 
-@lru_cache(maxsize=None)
-def figure_run(name: str, top: float = 1e6) -> tuple[dict, Classifier, Trajectory]:
-    """The representative instance ``name`` integrated at rtol 1e-8 on 8 rungs per decade."""
+def figure_series(name: str, quantities: tuple[str, ...], top: float = 1e6) -> tuple[Trajectory, dict[str, np.ndarray]]:
+    """The representative flow ``name`` integrated at rtol 1e-8 on 8 rungs per decade from log t = 1
+    (:func:`checker.clocks.checked_flow`, memoised), and the trajectory quantities ``quantities``
+    on its rungs, measured as the statements measure them (:data:`TRAJECTORY_QUANTITIES`)."""
     inst = FIGURE_INSTANCES[name]
-    ex = Exact.of(inst)
-    problem = ex.floats()
-    traj = checked_flow(problem, np.array([float(c) for c in ex.theta]), horizon_ladder(top, 8, first=1.0),
-                        rtol=1e-8)[0]
-    return inst, problem, traj
-
-
-def _axes(path: Path) -> tuple[Any, Any]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt.subplots(figsize=(5.5, 3.6))
-
-
-def _save(fig: Any, path: Path) -> None:
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
+    theta0 = np.array([float(c) for c in Exact.of(inst).theta])
+    problem = Exact.of(inst).floats()
+    run = checked_flow(problem, theta0, horizon_ladder(top, 8, first=1.0), rtol=1e-8).run
+    on = rungs(problem, run, theta0, per_decade=8)
+    return run, {q: np.array([TRAJECTORY_QUANTITIES[q].measure(r, inst) for r in on]) for q in quantities}
 
 
 def figure_margins(path: Path) -> str:
     """γ̃ and γ̄ against log t for a two-layer ReLU network (LL-T4.1, LL-T4.3)."""
-    inst, problem, traj = figure_run("relu")
-    K = degree(inst)
-    rho = np.linalg.norm(traj.thetas, axis=1)
-    gbar = np.array([problem.margins(t).min() for t in traj.thetas]) / rho ** K
-    gtil = np.array([-problem.log_loss(t) for t in traj.thetas]) / rho ** K
-    fig, ax = _axes(path)
-    ax.semilogx(traj.logt, gbar, label="γ̄ = q_min/ρ^K")
-    ax.semilogx(traj.logt, gtil, "--", label="γ̃ = ℓ⁻¹(ℒ)/ρ^K")
+    run, seq = figure_series("relu", ("gamma_bar", "gamma_tilde"))
+    fig, ax = axes()
+    ax.semilogx(run.logt, seq["gamma_bar"], label="γ̄ = q_min/ρ^K")
+    ax.semilogx(run.logt, seq["gamma_tilde"], "--", label="γ̃ = ℓ⁻¹(ℒ)/ρ^K")
     ax.set_xlabel("log t")
     ax.set_ylabel("margin")
     ax.legend()
-    _save(fig, path)
+    save(fig, path)
     return (f"Smoothed and normalised margins of a two-layer ReLU network (4 points, exp loss) along gradient "
-            f"flow to log t = 10⁶ ({traj.describe()}): γ̃ increases and γ̄ − γ̃ → 0.")
+            f"flow to log t = 10⁶ ({run.describe()}): γ̃ increases and γ̄ − γ̃ → 0.")
 
 
 def figure_alignment(path: Path) -> str:
-    """1 − cos∠(θ, −∇ℒ) against log t, log-log (JT-T4.1), with the ReLU autodiff gradient."""
-    fig, ax = _axes(path)
+    """1 − cos∠(θ, −∇ℒ) against log t, log-log (JT-T4.1), with the Clarke velocity on ReLU kinks."""
+    fig, ax = axes()
     for name, style in (("sqrelu", "-"), ("linear", "-."), ("relu", "--")):
-        inst, problem, traj = figure_run(name)
-        values = []
-        for theta, sliding in zip(traj.thetas, traj.sliding):
-            _, V = problem.piece_velocity(theta, problem.piece_at(theta, sliding))
-            unit = theta / np.linalg.norm(theta)
-            values.append(0.5 * np.sum((unit - V / np.linalg.norm(V)) ** 2))
-        ax.loglog(traj.logt, values, style, label=f"{name}")
+        run, seq = figure_series(name, ("one_minus_cos",))
+        ax.loglog(run.logt, seq["one_minus_cos"], style, label=f"{name}")
     ax.set_xlabel("log t")
     ax.set_ylabel("1 − cos∠(θ, −∇ℒ)")
     ax.legend()
-    _save(fig, path)
+    save(fig, path)
     return ("Alignment of the weights with the negative gradient (Clarke velocity on kinks) along gradient flow "
             "for a squared-ReLU, a deep linear and a ReLU network: 1 − cos decays like a power of 1/log t.")
 
 
 def figure_svm(path: Path) -> str:
     """Angle of a deep linear network's end-to-end vector to the SVM direction (JT-LIN)."""
-    inst, problem, traj = figure_run("linear")
-    ex = Exact.of(inst)
-    svm = hard_margin_svm(ex.X, ex.y.reshape(-1))
-    angles = [math.asin(min(1.0, math.sqrt(_unit_sin2(end_to_end(problem.net, t), svm.direction())))) for t in traj.thetas]
-    fig, ax = _axes(path)
-    ax.loglog(traj.logt, angles)
+    run, seq = figure_series("linear", ("svm_sin2",))
+    inst = FIGURE_INSTANCES["linear"]
+    fig, ax = axes()
+    ax.loglog(run.logt, np.arcsin(np.sqrt(np.minimum(1.0, seq["svm_sin2"]))))
     ax.set_xlabel("log t")
     ax.set_ylabel("∠(u_t, u_SVM) (rad)")
-    _save(fig, path)
+    save(fig, path)
     return (f"Angle between the end-to-end vector of a depth-2 linear network and the hard-margin SVM direction "
-            f"({svm.note}) along gradient flow: it decays like a power of 1/log t.")
+            f"({data_svm(inst['X'], inst['y']).note}) along gradient flow: it decays like a power of 1/log t.")
 
 
 def ladder_figure(expr: str, rate: str | None, archs: tuple[str, ...] = ("relu", "sqrelu", "linear")) -> Callable[[Path], str]:
     """A figure of the limit judge on ``expr`` along the ladder of each representative flow in
-    ``archs`` (:data:`FIGURE_INSTANCES`, at the profiles' precision): ``|x(H) − L|`` and the
-    extrapolants' ``|L_k − L|`` against ``H = log t``, with the error estimate on the tail rungs
-    (:func:`checker.limits.judge_limit`; ``rate`` is the statement's rate form in ``H``)."""
+    ``archs`` (:data:`FIGURE_INSTANCES`, at the profiles' precision; :func:`checker.figures.ladder_panel`);
+    ``rate`` is the statement's rate form in ``H``."""
     local = {n: sympy.Symbol(n) for n in TRAJECTORY_QUANTITIES} | {"H": HORIZON}
     parsed = sympy.sympify(expr, locals=local)
     rate_form = None if rate is None else sympy.sympify(rate, locals=local)
 
     def figure(path: Path) -> str:
-        fig, ax = _axes(path)
+        fig, ax = axes()
         lines = []
         for name in archs:
             precision = Precision()
             ladder = flow_trajectory(FIGURE_INSTANCES[name], precision, frozenset(s.name for s in parsed.free_symbols))
             samples = [enclose(parsed, {k: v[i] for k, v in ladder.values.items()}, precision.bits)
                        for i in range(len(ladder.horizons))]
-            j = judge_limit(samples, ladder.horizons, rate_form, precision.bits)
-            L, H = j.enclosure.mid, np.array(ladder.horizons)
-            floor = max(j.enclosure.radius, 1e-300)
-            ax.loglog(H, np.maximum([abs(x.mid - L) for x in samples], floor), "-", label=f"{name}: |x(H) − L|")
-            hx = [float(h) for h in j.detail["extrapolants"]]
-            ax.loglog(hx, np.maximum([abs(v - L) for v in j.detail["extrapolants"].values()], floor), ".",
-                      label=f"{name}: |L_k − L|")
-            he = [float(h) for h, e in j.detail["errors"].items() if e is not None]
-            ax.loglog(he, [e for e in j.detail["errors"].values() if e is not None], "--", label=f"{name}: error")
-            lines.append(f"{name}: L = {L:.8g} ± {j.enclosure.radius:.2g}" + ("" if j.converging else " (not converging)"))
+            judgement = judge_limit(samples, ladder.horizons, rate_form, precision.bits)
+            lines.append(ladder_panel(ax, samples, ladder.horizons, judgement, name))
         ax.set_xlabel("H = log t")
         ax.set_ylabel(f"distance to the extrapolated limit of {expr}")
         ax.legend(fontsize=6)
-        _save(fig, path)
+        save(fig, path)
         return (f"The ladder of {expr} ({'rate form ' + rate if rate else 'generic extrapolation'}) on three "
                 f"representative flows: distance of the samples and of the extrapolants to the extrapolated limit, "
                 f"and the error estimate on the tail rungs. " + "; ".join(lines) + ".")
