@@ -19,7 +19,7 @@ import inspect
 import os
 import re
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from . import registry, runner
 from .profiles import Profile, profile as get_profile
@@ -207,9 +207,29 @@ def check(target: str | list[str], profile: str | Profile = "quick", seed: int =
     return [Result(r) for r in runner.run(stmts, prof, seed, jobs=jobs)]
 
 
-def default_figures(result: StatementResult) -> list[Callable[[Any], str]]:
+_MATHTEXT = ((r"\lVert", r"\Vert "), (r"\rVert", r"\Vert "), (r"\tfrac", r"\frac"), (r"\left(", "("), (r"\right)", ")"))
+
+
+def mathtext_label(name: str, latex: str = "") -> str:
+    """``$latex$`` for a matplotlib label when matplotlib's mathtext can draw it (after mapping the
+    few commands it lacks, ``\\lVert``, ``\\tfrac``, …), else the identifier ``name``."""
+    if not latex:
+        return name
+    from matplotlib.mathtext import MathTextParser
+
+    for old, new in _MATHTEXT:
+        latex = latex.replace(old, new)
+    try:
+        MathTextParser("path").parse(f"${latex}$")
+    except ValueError:
+        return name
+    return f"${latex}$"
+
+
+def default_figures(result: StatementResult, names: Mapping[str, str] | None = None) -> list[Callable[[Any], str]]:
     """The figures of a user's conjecture without its own: the distribution of the in-scope margins
-    and the measured values at the worst instance."""
+    and the measured values at the worst instance, labelled by the quantities' display names
+    (``names``: identifier -> LaTeX, :meth:`checker.systems.System.latex_names`)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -230,9 +250,9 @@ def default_figures(result: StatementResult) -> list[Callable[[Any], str]]:
 
     def worst(path: Any) -> str:
         rec = min(measured, key=lambda r: _mid(r["margin"]))
-        names = sorted(rec.get("values") or {})
+        shown = sorted(rec.get("values") or {})
         fig, ax = plt.subplots(figsize=(5, 3))
-        ax.bar(names, [_mid(rec["values"][n]) for n in names])
+        ax.bar([mathtext_label(n, (names or {}).get(n, "")) for n in shown], [_mid(rec["values"][n]) for n in shown])
         ax.set_ylabel("measured value")
         fig.tight_layout()
         fig.savefig(path, dpi=90)

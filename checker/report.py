@@ -36,7 +36,8 @@ from . import registry, runner
 from .api import default_figures
 from .profiles import Profile
 from .search import StatementResult, versions
-from .statements import Statement
+from .quantities import Quantity
+from .statements import Statement, render_latex
 from .verdicts import Verdict
 
 ORDER = [v.value for v in Verdict]
@@ -171,11 +172,23 @@ def _statistics_section(r: StatementResult) -> list[str]:
     return lines
 
 
-def _limits_section(r: StatementResult) -> list[str]:
+def quantity_item(name: str, q: Quantity | None, where: str = "") -> str:
+    """A quantity as a list item: its display name as mathematics, then its identifier and
+    description (``- $\\tilde\\gamma$ (`gamma_tilde`): …``); the identifier alone when it has no LaTeX."""
+    description = q.description if q is not None else ""
+    if q is not None and q.latex:
+        return f"- $ {q.latex} $ (`{name}`){where}: {description}"
+    return f"- `{name}`{where}: {description}"
+
+
+def _limits_section(stmt: Statement, r: StatementResult) -> list[str]:
     limits = _get(r, "limits", {})
+    nodes = {str(n.expr): n.expr for n in stmt.limits}
+    names = stmt.system.latex_names()
     lines = []
     for expr, d in limits.items():
-        lines += [f"## Limit of `{expr}`", "", f"{d.get('method', '')}: limit {_fmt(d.get('limit'), 8)} ± "
+        title = f"$ {render_latex(nodes[expr], names)} $ (`{expr}`)" if expr in nodes else f"`{expr}`"
+        lines += [f"## Limit of {title}", "", f"{d.get('method', '')}: limit {_fmt(d.get('limit'), 8)} ± "
                   f"{_fmt(d.get('error'), 2)}, {'converging' if d.get('converging') else '**not converging**'}.", "",
                   "| horizon | value | radius | extrapolant | error estimate |", "|---|---|---|---|---|"]
         ext, err = d.get("extrapolants", {}), d.get("errors", {})
@@ -198,15 +211,17 @@ def statement_markdown(stmt: Statement, r: StatementResult, figures: list[tuple[
     if _get(r, "witness_family"):
         lines += [f"*Witness family:* refuted on a hand-built family of instances, not by the open search: "
                   f"{_get(r, 'witness_family')}", ""]
+    names = sys_.latex_names()
     lines += ["## Statement", "", f"$$ {r.latex} $$", ""]
     if stmt.hypothesis_relations:
-        lines += ["Extra hypotheses:", ""] + [f"- $ {h} $" for h in (h.__str__() for h in stmt.hypothesis_relations)] + [""]
+        lines += ["Extra hypotheses:", ""] + [f"- $ {render_latex(h, names)} $" for h in stmt.hypothesis_relations] + [""]
     lines += [f"**System:** `{sys_.name}` — {sys_.description}.", ""]
     if sys_.hypotheses:
         lines += ["System hypotheses (instances violating them are *hypotheses-unsatisfied*, never pass or fail):", ""]
         lines += [f"- {h}" for h in sys_.hypotheses] + [""]
-    documented = {**sys_.quantities, **getattr(sys_, "trajectory_quantities", {})}
-    lines += ["Quantities:", ""] + [f"- `{q}`: {documented.get(q, '')}" for q in sorted(stmt.symbols)] + [""]
+    lines += ["Quantities:", ""] + [quantity_item(name, sys_.quantities.get(name)) for name in sorted(stmt.symbols)]
+    lines += [quantity_item(name, sys_.trajectory_quantities.get(name), " (along the trajectory, inside the limit)")
+              for name in sorted(stmt.trajectory_symbols)] + [""]
     if stmt.notes:
         lines += [stmt.notes, ""]
     budget = _get(r, "budget")
@@ -227,7 +242,7 @@ def statement_markdown(stmt: Statement, r: StatementResult, figures: list[tuple[
         p = r.proof
         lines += ["## Symbolic proof", "", f"- method: {p['method']}", f"- scope: {p['scope']}",
                   f"- holds: {p['holds']}", f"- detail: {p['detail']}", f"- seconds: {p['seconds']:.2f}", ""]
-    lines += _twins_section(r) + _limits_section(r)
+    lines += _twins_section(r) + _limits_section(stmt, r)
     if r.message:
         lines += ["## Message", "", r.message, ""]
     if r.counterexample is not None:
@@ -243,7 +258,7 @@ def statement_markdown(stmt: Statement, r: StatementResult, figures: list[tuple[
 def _figures(stmt: Statement, r: StatementResult, out: Path) -> list[tuple[str, str]]:
     """The statement's figures, or for a user's conjecture without any the default ones (margin
     distribution, worst instance), drawn into ``out/figures``; a broken figure is reported, not fatal."""
-    makers = list(stmt.figures) or (default_figures(r) if stmt.origin.endswith(".py") else [])
+    makers = list(stmt.figures) or (default_figures(r, stmt.system.latex_names()) if stmt.origin.endswith(".py") else [])
     made = []
     for k, fig in enumerate(makers):
         rel = f"figures/{stmt.id}-{k + 1}.png"

@@ -165,3 +165,52 @@ def test_reuse_keeps_the_rows_whose_fingerprint_is_unchanged(tmp_path, capsys):
     assert second["reuse-same"] == first["reuse-same"]  # the very row, timings included
     assert second["reuse-changed"]["statement"] != first["reuse-changed"]["statement"]
     assert second["reuse-changed"]["fingerprint"] != first["reuse-changed"]["fingerprint"]
+
+
+def _math_statement() -> "Statement":
+    """A statement over quantities with display names, an extra hypothesis and a limit."""
+    from hypothesis import strategies as st
+
+    from checker import System
+    from checker.quantities import quantity
+    from checker.statements import Statement
+
+    system = System("math", "display names", {"gamma_tilde": quantity("gamma_tilde", "smoothed margin", r"\tilde\gamma", "ball"),
+                                              "plain": "a quantity without a display name"},
+                    st.just({}), lambda i, p, n: {}, trajectory=lambda i, p, n: None,
+                    trajectory_quantities={"q_min": quantity("q_min", "least margin", r"q_{\min}", "estimate")})
+    return Statement(id="math-1", title="t", source="s", system=system, conclusion="gamma_tilde >= limit(q_min) + plain",
+                     hypotheses=("plain >= 0",), origin="x.py")
+
+
+def test_pages_render_quantity_names_as_mathematics():
+    stmt = _math_statement()
+    res = runner.error_result(stmt, profile("quick"), 0, "")
+    res.limits = {"q_min": {"method": "Aitken", "horizons": [1.0], "values": [0.5], "radii": [0.0], "limit": 0.5,
+                            "error": 0.0, "converging": True}}
+    page = report.statement_markdown(stmt, res, [])
+    assert r"- $ \tilde\gamma $ (`gamma_tilde`): smoothed margin" in page
+    assert "- `plain`: a quantity without a display name" in page
+    assert r"- $ q_{\min} $ (`q_min`) (along the trajectory, inside the limit): least margin" in page
+    assert r"\tilde\gamma" in res.latex and "gamma_tilde" not in res.latex  # the row's LaTeX (results.json)
+    assert f"$$ {res.latex} $$" in page
+    assert r"- $ plain \geq 0 $" in page  # extra hypotheses in LaTeX (as the statement), not SymPy's str
+    assert r"## Limit of $ q_{\min} $ (`q_min`)" in page
+
+
+def test_results_json_rows_carry_the_statements_latex_with_display_names(tmp_path):
+    out = tmp_path / "reports"
+    example = str(ROOT / "examples" / "residual.py")
+    assert main(["report", "--profile", "quick", "--out", str(out), f"{example}::residual-m-balance"]) == 0
+    row = json.loads((out / "results.json").read_text())[0]
+    assert row["latex"] == r"\tfrac{d}{dt}\left(\lVert I + N_{1}\rVert_F^2 - \lVert I + N_{2}\rVert_F^2\right) = 0"
+    page = (out / "residual-m-balance.md").read_text()
+    assert r"- $ \tfrac{d}{dt}\left(\lVert I + N_{1}\rVert_F^2 - \lVert I + N_{2}\rVert_F^2\right) $ (`d_m_balance`)" in page
+
+
+def test_figure_labels_use_display_names_matplotlib_can_draw():
+    from checker.api import mathtext_label
+
+    assert mathtext_label("g", r"\tilde\gamma") == r"$\tilde\gamma$"
+    assert mathtext_label("b", r"\lVert W_{1}\rVert_F^2") == r"$\Vert  W_{1}\Vert _F^2$"
+    assert mathtext_label("x", r"\notacommand{x}") == "x" and mathtext_label("y") == "y"
