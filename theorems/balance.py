@@ -25,9 +25,13 @@ from hypothesis import strategies as st
 
 from checker import Enclosure, MeasurementError, Precision, Proof, System, system_family, theorem
 from checker.arith import ball_array, rational, rational_array, rational_str, working_precision
-from checker.flows import gradient_flow
+from checker.dynamics import gradient_descent, gradient_flow
+from checker.integrators import iterate, solve
 from checker.losses import loss
+from checker.matfact import drift_term, imbalance
 from checker.nets import Conv1D, MLP, WeightNormMLP, activation
+from checker.objectives import Objective
+from checker.quantities import quantity
 from checker.proofs import ALL_SIZES, MatrixAlgebra, combine_proofs, prove_rescaling_identity
 from checker.strategies import FACTORISATION_CASES, NETWORK_CASES, conv_instances, factorisation_instances, mlp_instances, orthogonal_part
 
@@ -36,22 +40,29 @@ SQUARED = loss("squared")
 
 # ------------------------------------------------------------------------------------------ MLP
 
-MLP_QUANTITIES = {
-    "in_dot": "⟨∂(G·f)/∂in_{h,i}, in_{h,i}⟩ for the drawn output functional G (biases included iff count_bias)",
-    "out_dot": "⟨∂(G·f)/∂out_{h,i}, out_{h,i}⟩",
-    "k": "homogeneity degree of the activation after layer h",
-    "d_in_sq": "d/dt ‖in_{h,i}‖² under gradient flow on the squared loss",
-    "d_out_sq": "d/dt ‖out_{h,i}‖² under gradient flow",
-    "d_layer_sq": "d/dt ‖W^(h)‖_F² under gradient flow (plus ‖b^(h)‖² iff count_bias)",
-    "d_next_sq": "d/dt ‖W^(h+1)‖_F² under gradient flow",
-    "d_gram_in": "⟨C, d/dt W^(h) W^(h)ᵀ⟩ for the drawn test matrix C",
-    "d_gram_out": "⟨C, d/dt W^(h+1)ᵀ W^(h+1)⟩",
-    "eta": "gradient-descent step size",
-    "gd_d_in_sq": "change of ‖in_{h,i}‖² in one gradient-descent step W ← W − η ∂L/∂W",
-    "gd_d_out_sq": "change of ‖out_{h,i}‖² in the same step",
-    "g_in_sq": "‖∂L/∂in_{h,i}‖² at the current iterate",
-    "g_out_sq": "‖∂L/∂out_{h,i}‖² at the current iterate",
-}
+IN, OUT = r"\mathrm{in}_{h,i}", r"\mathrm{out}_{h,i}"
+ETA_Q = quantity("eta", "gradient-descent step size", r"\eta", "exact")
+MLP_QUANTITIES = {q.name: q for q in (
+    quantity("in_dot", "⟨∂(G·f)/∂in_{h,i}, in_{h,i}⟩ for the drawn output functional G (biases included iff count_bias)",
+             rf"\langle \partial f/\partial {IN}, {IN}\rangle", "exact"),
+    quantity("out_dot", "⟨∂(G·f)/∂out_{h,i}, out_{h,i}⟩", rf"\langle \partial f/\partial {OUT}, {OUT}\rangle", "exact"),
+    quantity("k", "homogeneity degree of the activation after layer h", "k", "exact"),
+    quantity("d_in_sq", "d/dt ‖in_{h,i}‖² under gradient flow on the squared loss",
+             rf"\tfrac{{d}}{{dt}}\lVert {IN}\rVert^2", "exact"),
+    quantity("d_out_sq", "d/dt ‖out_{h,i}‖² under gradient flow", rf"\tfrac{{d}}{{dt}}\lVert {OUT}\rVert^2", "exact"),
+    quantity("d_layer_sq", "d/dt ‖W^(h)‖_F² under gradient flow (plus ‖b^(h)‖² iff count_bias)",
+             r"\tfrac{d}{dt}\lVert W^{(h)}\rVert_F^2", "exact"),
+    quantity("d_next_sq", "d/dt ‖W^(h+1)‖_F² under gradient flow", r"\tfrac{d}{dt}\lVert W^{(h+1)}\rVert_F^2", "exact"),
+    quantity("d_gram_in", "⟨C, d/dt W^(h) W^(h)ᵀ⟩ for the drawn test matrix C",
+             r"\langle C, \tfrac{d}{dt} W^{(h)} W^{(h)\top}\rangle", "exact"),
+    quantity("d_gram_out", "⟨C, d/dt W^(h+1)ᵀ W^(h+1)⟩", r"\langle C, \tfrac{d}{dt} W^{(h+1)\top} W^{(h+1)}\rangle", "exact"),
+    ETA_Q,
+    quantity("gd_d_in_sq", "change of ‖in_{h,i}‖² in one gradient-descent step W ← W − η ∂L/∂W",
+             rf"\Delta\lVert {IN}\rVert^2", "exact"),
+    quantity("gd_d_out_sq", "change of ‖out_{h,i}‖² in the same step", rf"\Delta\lVert {OUT}\rVert^2", "exact"),
+    quantity("g_in_sq", "‖∂L/∂in_{h,i}‖² at the current iterate", rf"\lVert \partial L/\partial {IN}\rVert^2", "exact"),
+    quantity("g_out_sq", "‖∂L/∂out_{h,i}‖² at the current iterate", rf"\lVert \partial L/\partial {OUT}\rVert^2", "exact"),
+)}
 
 
 def _mlp_strategy(activations: tuple[str, ...], depth: Any, width: Any, bias: bool,
@@ -211,15 +222,17 @@ def mlp(activations: tuple[str, ...] = ("linear", "relu", "leaky_relu"), depth: 
                   features=_mlp_features)
 
 
-WEIGHTNORM_QUANTITIES = {
-    "in_dot": "⟨∂(G·f)/∂in_i, in_i⟩ with in_i = v_i (and the gain g_i iff count_gain)",
-    "out_dot": "⟨∂(G·f)/∂out_i, out_i⟩ with out_i = W^(2)[:, i]",
-    "v_dot": "⟨∂(G·f)/∂v_i, v_i⟩ (the direction alone)",
-    "gain_dot": "g_i·∂(G·f)/∂g_i",
-    "eta": "gradient-descent step size",
-    "gd_d_v_sq": "change of ‖v_i‖² in one GD step on the squared loss",
-    "g_v_sq": "‖∂L/∂v_i‖² (squared loss) at the current iterate",
-}
+WEIGHTNORM_QUANTITIES = {q.name: q for q in (
+    quantity("in_dot", "⟨∂(G·f)/∂in_i, in_i⟩ with in_i = v_i (and the gain g_i iff count_gain)",
+             r"\langle \partial f/\partial \mathrm{in}_i, \mathrm{in}_i\rangle"),
+    quantity("out_dot", "⟨∂(G·f)/∂out_i, out_i⟩ with out_i = W^(2)[:, i]",
+             r"\langle \partial f/\partial \mathrm{out}_i, \mathrm{out}_i\rangle"),
+    quantity("v_dot", "⟨∂(G·f)/∂v_i, v_i⟩ (the direction alone)", r"\langle \partial f/\partial v_i, v_i\rangle"),
+    quantity("gain_dot", "g_i·∂(G·f)/∂g_i", r"g_i\,\partial f/\partial g_i"),
+    quantity("eta", "gradient-descent step size", r"\eta"),
+    quantity("gd_d_v_sq", "change of ‖v_i‖² in one GD step on the squared loss", r"\Delta\lVert v_i\rVert^2"),
+    quantity("g_v_sq", "‖∂L/∂v_i‖² (squared loss) at the current iterate", r"\lVert \partial L/\partial v_i\rVert^2"),
+)}
 
 
 @system_family(WEIGHTNORM_QUANTITIES)
@@ -470,12 +483,15 @@ theorem(
 
 # ------------------------------------------------------------------------------- convolution
 
-CONV_QUANTITIES = {
-    "d_kernel_sq": "d/dt ‖k‖² (shared kernel, each weight counted once) under gradient flow",
-    "d_out_sq": "d/dt ‖a‖² (output weights)",
-    "d_toeplitz_sq": "d/dt ‖T(k)‖_F² of the expanded Toeplitz matrix (shared weights counted J times)",
-    "d_out_j_sq": "d/dt a_j² for the drawn output neuron j (per-neuron balance under sharing)",
-}
+CONV_QUANTITIES = {q.name: q for q in (
+    quantity("d_kernel_sq", "d/dt ‖k‖² (shared kernel, each weight counted once) under gradient flow",
+             r"\tfrac{d}{dt}\lVert k\rVert^2", "exact"),
+    quantity("d_out_sq", "d/dt ‖a‖² (output weights)", r"\tfrac{d}{dt}\lVert a\rVert^2", "exact"),
+    quantity("d_toeplitz_sq", "d/dt ‖T(k)‖_F² of the expanded Toeplitz matrix (shared weights counted J times)",
+             r"\tfrac{d}{dt}\lVert T(k)\rVert_F^2", "exact"),
+    quantity("d_out_j_sq", "d/dt a_j² for the drawn output neuron j (per-neuron balance under sharing)",
+             r"\tfrac{d}{dt}a_j^2", "exact"),
+)}
 
 
 @system_family(CONV_QUANTITIES)
@@ -538,30 +554,39 @@ theorem(
 
 # ------------------------------------------------------------------------ matrix factorisation
 
-MF_QUANTITIES = {
-    "eta": "gradient-descent step size",
-    "d_imbalance": "⟨C, (U'ᵀU' − V'ᵀV') − (UᵀU − VᵀV)⟩ after one step U' = U − ηRV, V' = V − ηRᵀU",
-    "drift_term": "⟨C, VᵀRᵀRV − UᵀRRᵀU⟩ with R = UVᵀ − M⋆",
-    "imbalance_change": "‖(U_TᵀU_T − V_TᵀV_T) − (U_0ᵀU_0 − V_0ᵀV_0)‖_F after T steps (exact iterates, ball norm)",
-    "drift_bound": "Σ_{t<T} η_t²‖V_tᵀR_tᵀR_tV_t − U_tᵀR_tR_tᵀU_t‖_F (exact iterates, ball norm)",
-}
+MF_QUANTITIES = {q.name: q for q in (
+    ETA_Q,
+    quantity("d_imbalance", "⟨C, (U'ᵀU' − V'ᵀV') − (UᵀU − VᵀV)⟩ after one step U' = U − ηRV, V' = V − ηRᵀU",
+             r"\langle C, \Delta(U^\top U - V^\top V)\rangle", "exact"),
+    quantity("drift_term", "⟨C, VᵀRᵀRV − UᵀRRᵀU⟩ with R = UVᵀ − M⋆",
+             r"\langle C, V^\top R^\top R V - U^\top R R^\top U\rangle", "exact"),
+    quantity("imbalance_change", "‖(U_TᵀU_T − V_TᵀV_T) − (U_0ᵀU_0 − V_0ᵀV_0)‖_F after T steps (exact iterates, ball norm)",
+             r"\lVert G_T - G_0\rVert_F"),
+    quantity("drift_bound", "Σ_{t<T} η_t²‖V_tᵀR_tᵀR_tV_t − U_tᵀR_tR_tᵀU_t‖_F (exact iterates, ball norm)",
+             r"\textstyle\sum_{t<T}\eta_t^2\lVert D_t\rVert_F"),
+)}
 
 
-def _times(s: Any, A: np.ndarray) -> np.ndarray:
-    """``s·A`` entrywise (numpy would iterate a polynomial scalar ``s`` as a sequence)."""
-    return np.frompyfunc(lambda a: s * a, 1, 1)(A) if A.dtype == object else s * A
+def factorisation_objective(M: np.ndarray, rank: int) -> Objective:
+    """``f(U, V) = ½‖UVᵀ − M⋆‖_F²`` as the two-layer linear network ``x ↦ UVᵀx`` on the inputs
+    ``X = I_{d2}`` (rows) with targets ``M⋆ᵀ``: the outputs are ``F = VUᵀ``, so ``F − Y = Rᵀ`` and
+    back-propagation gives ``∂f/∂U = RV``, ``∂f/∂V = RᵀU``.  Parameters ``θ = (Vᵀ, U)`` flattened
+    (:func:`_factors` reads them back)."""
+    d1, d2 = M.shape
+    return Objective(MLP((d2, rank, d1), (activation("linear"),)), np.eye(d2, dtype=M.dtype), M.T, SQUARED)
 
 
-def _mf_step(U: Any, V: Any, M: Any, eta: Any) -> tuple[Any, Any, Any]:
-    R = U @ V.T - M
-    return U - _times(eta, R @ V), V - _times(eta, R.T @ U), R
+def _factors(objective: Objective, theta: Any) -> tuple[Any, Any]:
+    """``(U, V)`` from ``θ = (Vᵀ, U)``."""
+    Vt, U = objective.net.unflatten(theta)
+    return U, Vt.T
 
 
-def _frobenius(A: np.ndarray, bits: int) -> Any:
+def _frobenius(A: np.ndarray) -> Any:
+    """``‖A‖_F`` in balls at the working precision (a square root of an exact sum)."""
     from flint import arb
 
-    with working_precision(bits):
-        return arb(sum((A * A).reshape(-1), rational(0))).sqrt()
+    return arb(sum((A * A).reshape(-1), rational(0))).sqrt()
 
 
 @system_family(MF_QUANTITIES)
@@ -578,25 +603,21 @@ def factorisation_step(d1: Any = (1, 4), d2: Any = (1, 4), rank: Any = (1, 3), s
     def measure(inst: dict, precision: Precision, names: frozenset[str]) -> dict[str, Enclosure]:
         U, V, M, C = (rational_array(inst[k]) for k in ("U", "V", "M", "C"))
         eta = rational(inst["eta"])
-        U1, V1, R = _mf_step(U, V, M, eta)
-        imb = lambda A, B: A.T @ A - B.T @ B  # noqa: E731
+        objective = factorisation_objective(M, U.shape[1])
+        steps = inst["steps"] if names & {"imbalance_change", "drift_bound"} else 1
+        run = iterate(gradient_descent(lambda t: eta / (t + 1)), objective, objective.net.flatten([V.T, U]),
+                      range(steps + 1))  # exact rationals: every iterate exact
+        iterates = [_factors(objective, theta) for theta in run.thetas]
         out = {
             "eta": Enclosure.exact(eta),
-            "d_imbalance": Enclosure.exact((C * (imb(U1, V1) - imb(U, V))).sum()),
-            "drift_term": Enclosure.exact((C * (V.T @ R.T @ R @ V - U.T @ R @ R.T @ U)).sum()),
+            "d_imbalance": Enclosure.exact((C * (imbalance(*iterates[1]) - imbalance(U, V))).sum()),
+            "drift_term": Enclosure.exact((C * drift_term(U, V, M)).sum()),
         }
         if names & {"imbalance_change", "drift_bound"}:
-            from flint import arb
-
-            bound, Ut, Vt = arb(0), U, V
             with working_precision(precision.bits):
-                for t in range(inst["steps"]):
-                    eta_t = eta / (t + 1)
-                    R = Ut @ Vt.T - M
-                    bound += eta_t ** 2 * _frobenius(Vt.T @ R.T @ R @ Vt - Ut.T @ R @ R.T @ Ut, precision.bits)
-                    Ut, Vt, _ = _mf_step(Ut, Vt, M, eta_t)
-                out["imbalance_change"] = Enclosure.ball(_frobenius(imb(Ut, Vt) - imb(U, V), precision.bits))
-                out["drift_bound"] = Enclosure.ball(bound)
+                out["imbalance_change"] = Enclosure.ball(_frobenius(imbalance(*iterates[-1]) - imbalance(U, V)))
+                out["drift_bound"] = Enclosure.ball(sum((eta / (t + 1)) ** 2 * _frobenius(drift_term(Ut, Vt, M))
+                                                        for t, (Ut, Vt) in enumerate(iterates[:-1])))
         return out
 
     return System(f"factorisation_step(d1 {d1}, d2 {d2}, rank {rank}, steps {steps})",
@@ -653,11 +674,11 @@ theorem(
 
 # ---------------------------------------------------------------------- gradient-flow trajectories
 
-FLOW_QUANTITIES = {
-    "Q_start": "‖in_{h,i}‖² − k‖out_{h,i}‖² at t = 0 (exact; k the degree of φ_h)",
-    "Q_end": "‖in_{h,i}‖² − k‖out_{h,i}‖² at the horizon, with the integrator's error estimate",
-    "horizon": "integration horizon T",
-}
+FLOW_QUANTITIES = {q.name: q for q in (
+    quantity("Q_start", "‖in_{h,i}‖² − k‖out_{h,i}‖² at t = 0 (exact; k the degree of φ_h)", "Q(0)", "exact"),
+    quantity("Q_end", "‖in_{h,i}‖² − k‖out_{h,i}‖² at the horizon, with the integrator's error estimate", "Q(T)", "estimate"),
+    quantity("horizon", "integration horizon T", "T", "exact"),
+)}
 
 
 def _flow_balance(params: list, h: int, i: int, k: int) -> Any:
@@ -682,23 +703,17 @@ def mlp_flow(activations: tuple[str, ...] = ("linear", "square", "relu2"), depth
         X, Y = rational_array(inst["X"]), rational_array(inst["Y"])
         h, i = inst["layer"], inst["neuron"]
         k = _degree(inst["activations"][h - 1]) or 1
-        Xf, Yf = X.astype(float), Y.astype(float)
-        Xf = Xf / max(1.0, float(np.abs(Xf).max()))  # inputs in [-1, 1]: keeps the flow non-stiff
-
-        def grad(theta: np.ndarray) -> np.ndarray:
-            ps = net.unflatten(theta)
-            return net.flatten(net.backward(ps, Xf, SQUARED.cotangent(net.forward(ps, Xf), Yf)))
-
+        Xf = X.astype(float) / max(1.0, float(np.abs(X.astype(float)).max()))  # inputs in [-1, 1]: non-stiff
         T = float(rational(horizon))
-        flow = gradient_flow(grad, net.flatten([p.astype(float) for p in params]), T, precision.rtol)
-        end, err = net.unflatten(flow.theta), net.unflatten(flow.error)
+        flow = solve(gradient_flow(), Objective(net, Xf, Y.astype(float), SQUARED),
+                     net.flatten([p.astype(float) for p in params]), [T], precision.rtol)
+        end, e = net.unflatten(flow.theta), float(flow.error[-1])  # e: max-norm error estimate of θ(T)
         q_end = float(_flow_balance(end, h, i, k))
         if not np.isfinite(q_end):
             raise MeasurementError(f"non-finite trajectory ({flow.method})")
         # first-order propagation of the state error into Q, its square, and float64 round-off
-        w_in, e_in, w_out, e_out = end[h - 1][i, :], err[h - 1][i, :], end[h][:, i], err[h][:, i]
-        radius = float(2 * (np.abs(w_in) * e_in).sum() + 2 * k * (np.abs(w_out) * e_out).sum()
-                       + (e_in ** 2).sum() + k * (e_out ** 2).sum()) \
+        w_in, w_out = end[h - 1][i, :], end[h][:, i]
+        radius = float(2 * e * (np.abs(w_in).sum() + k * np.abs(w_out).sum()) + e ** 2 * (w_in.size + k * w_out.size)) \
             + 8 * np.finfo(float).eps * (1 + abs(q_end)) * flow.evaluations
         # budget: the same propagation of the error the solver was asked for, rtol·(|θ_j| + 1) per component
         # over the horizon T (relative and absolute tolerances, one unit of global error per unit time)
@@ -817,18 +832,11 @@ def _figure_flow_drift(path: Path) -> str:
         net, params, X, Y = _float_instance((3, 4, 1), act, 2)
         k = _degree(act) or 1
         th0 = net.flatten(params)
-
-        def grad(theta: np.ndarray) -> np.ndarray:
-            ps = net.unflatten(theta)
-            return net.flatten(net.backward(ps, X, SQUARED.cotangent(net.forward(ps, X), Y)))
-
         Q = lambda th: float(_flow_balance(net.unflatten(th), 1, 0, k))  # noqa: E731
         ts = np.linspace(0.05, 2, 12)
-        drift, errs = [], []
-        for T in ts:
-            flow = gradient_flow(grad, th0, T, 1e-9)
-            drift.append(abs(Q(flow.theta) - Q(th0)) + 1e-18)
-            errs.append(float(np.abs(flow.error).sum()) * 4 + 1e-18)
+        flow = solve(gradient_flow(), Objective(net, X, Y, SQUARED), th0, ts, 1e-9)
+        drift = [abs(Q(th) - Q(th0)) + 1e-18 for th in flow.thetas]
+        errs = [2 * e * (1 + k) * float(np.abs(th).sum()) + 1e-18 for th, e in zip(flow.thetas, flow.error)]  # ≥ Q's error
         ax.semilogy(ts, drift, "o-", label=f"|Q(t) − Q(0)|, {act}")
         if act == "square":
             ax.semilogy(ts, errs, ":", label="integrator error estimate (z²)")
@@ -847,13 +855,14 @@ def _figure_flow_drift(path: Path) -> str:
 # difference; (b) how fast Corollary 2.1's conservation degrades with the GD step η, and with
 # depth; (c) weight normalisation: what gradient flow conserves and what GD drifts.
 
-RANK_ONE_QUANTITIES = {
-    "q0": "‖u₀‖² − ‖v₀‖², conserved along gradient flow (DHL-C2.1 with N = 2)",
-    "sigma1": "σ₁(M⋆), the top singular value of the target (exact or ball)",
-    "ratio_limit": "‖u‖²/‖v‖² at every global minimiser with ‖u‖² − ‖v‖² = q0: 1 + 2q0/(√(q0² + 4σ₁²) − q0) (ball)",
-    "gap_floor": "|q0|/B, B = (√(q0² + 4P²) − q0)/2, P = ‖M⋆‖_F + √(2f(u₀, v₀)): a lower bound on "
-                 "|‖u(t)‖²/‖v(t)‖² − 1| valid at every time t ≥ 0 of the gradient flow (ball)",
-}
+RANK_ONE_QUANTITIES = {q.name: q for q in (
+    quantity("q0", "‖u₀‖² − ‖v₀‖², conserved along gradient flow (DHL-C2.1 with N = 2)", "q_0", "exact"),
+    quantity("sigma1", "σ₁(M⋆), the top singular value of the target (exact or ball)", r"\sigma_1(M_\star)"),
+    quantity("ratio_limit", "‖u‖²/‖v‖² at every global minimiser with ‖u‖² − ‖v‖² = q0: 1 + 2q0/(√(q0² + 4σ₁²) − q0) (ball)",
+             r"\lVert u_\infty\rVert^2/\lVert v_\infty\rVert^2"),
+    quantity("gap_floor", "|q0|/B, B = (√(q0² + 4P²) − q0)/2, P = ‖M⋆‖_F + √(2f(u₀, v₀)): a lower bound on "
+                          "|‖u(t)‖²/‖v(t)‖² − 1| valid at every time t ≥ 0 of the gradient flow (ball)", r"\lvert q_0\rvert/B"),
+)}
 
 
 @system_family(RANK_ONE_QUANTITIES)
@@ -934,14 +943,17 @@ theorem(
           "can fake (THEOREMS.md §0.2(c)). 'Balanced' in the paper's sense is the difference, not the ratio.",
 )
 
-LINEAR_STEP_QUANTITIES = {
-    "eta": "gradient-descent step size",
-    "gd_d_layer": "change of ‖W^(h)‖_F² − ‖W^(h+1)‖_F² in one exact GD step W ← W − η∂L/∂W (squared loss)",
-    "g_diff": "‖∂L/∂W^(h)‖_F² − ‖∂L/∂W^(h+1)‖_F² at the current iterate",
-    "cot_sq": "‖∂L/∂P‖_F², P = W^(N)⋯W^(1) the end-to-end matrix",
-    "others_sq": "max over j ∈ {h, h+1} of Π_{k≠j} ‖W^(k)‖_F²",
-    "depth": "number of layers N",
-}
+LINEAR_STEP_QUANTITIES = {q.name: q for q in (
+    ETA_Q,
+    quantity("gd_d_layer", "change of ‖W^(h)‖_F² − ‖W^(h+1)‖_F² in one exact GD step W ← W − η∂L/∂W (squared loss)",
+             r"\Delta(\lVert W^{(h)}\rVert_F^2 - \lVert W^{(h+1)}\rVert_F^2)", "exact"),
+    quantity("g_diff", "‖∂L/∂W^(h)‖_F² − ‖∂L/∂W^(h+1)‖_F² at the current iterate",
+             r"(\lVert G_h\rVert_F^2 - \lVert G_{h+1}\rVert_F^2)", "exact"),
+    quantity("cot_sq", "‖∂L/∂P‖_F², P = W^(N)⋯W^(1) the end-to-end matrix", r"\lVert \partial L/\partial P\rVert_F^2", "exact"),
+    quantity("others_sq", "max over j ∈ {h, h+1} of Π_{k≠j} ‖W^(k)‖_F²",
+             r"\max_j \textstyle\prod_{k\ne j}\lVert W^{(k)}\rVert_F^2", "exact"),
+    quantity("depth", "number of layers N", "N", "exact"),
+)}
 
 
 @system_family(LINEAR_STEP_QUANTITIES)
@@ -1039,20 +1051,15 @@ def _figure_ratio(path: Path) -> str:
     rng = np.random.default_rng(3)
     M = rng.standard_normal((3, 2))
     u0, v0 = rng.standard_normal(3), rng.standard_normal(2)
-
-    def grad(theta: np.ndarray) -> np.ndarray:
-        u, v = theta[:3], theta[3:]
-        R = np.outer(u, v) - M
-        return np.concatenate([R @ v, R.T @ u])
+    objective = factorisation_objective(M, 1)
+    ratio = lambda U, V: float((U ** 2).sum() / (V ** 2).sum())  # noqa: E731
 
     fig, ax = plt.subplots(figsize=(5, 3.5))
     ts = np.linspace(0, 12, 61)
     for scale in (1e-3, 1e-1, 1.0, 2.0):
-        th = np.concatenate([u0, v0]) * scale
-        ratios = [(th[:3] ** 2).sum() / (th[3:] ** 2).sum()]
-        for a, b in zip(ts, ts[1:]):
-            th = gradient_flow(grad, th, b - a, 1e-9).theta
-            ratios.append((th[:3] ** 2).sum() / (th[3:] ** 2).sum())
+        U0, V0 = scale * u0.reshape(3, 1), scale * v0.reshape(2, 1)
+        flow = solve(gradient_flow(), objective, objective.net.flatten([V0.T, U0]), ts[1:], 1e-9)
+        ratios = [ratio(U0, V0)] + [ratio(*_factors(objective, th)) for th in flow.thetas]
         ax.semilogy(ts, ratios, label=f"scale {scale:g}")
     ax.axhline(1, color="k", lw=0.5)
     ax.set_xlabel("t")
@@ -1076,16 +1083,11 @@ def _figure_gd_depth(path: Path) -> str:
         net, params, X, Y = _float_instance((3,) * depth + (1,), "linear", depth)
         params = [p * (0.9 / np.linalg.norm(p, 2)) for p in params]  # operator norms 0.9: GD stable at these η
         Q = lambda ps: (ps[0] ** 2).sum() - (ps[1] ** 2).sum()  # noqa: E731
-
-        def grad(ps: list) -> list:
-            return net.backward(ps, X, SQUARED.cotangent(net.forward(ps, X), Y))
-
+        objective, theta0 = Objective(net, X, Y, SQUARED), net.flatten(params)
         drift = []
-        for eta in etas:
-            ps = [p.copy() for p in params]
-            for _ in range(int(round(1 / eta))):  # gradient-flow time τ = 1
-                ps = [p - eta * g for p, g in zip(ps, grad(ps))]
-            drift.append(abs(Q(ps) - Q(params)) + 1e-300)
+        for eta in etas:  # int(1/η) steps: gradient-flow time τ = 1
+            run = iterate(gradient_descent(eta), objective, theta0, [int(round(1 / eta))])
+            drift.append(abs(Q(net.unflatten(run.theta)) - Q(params)) + 1e-300)
         constants.append(drift[0] / etas[0])
         ax.loglog(etas, drift, "o-", label=f"N = {depth}: drift/η ≈ {constants[-1]:.3g}")
     ax.loglog(etas, etas * constants[0], "k--", lw=0.7, label="slope 1")
