@@ -1,38 +1,52 @@
-"""Deep linear networks with the square loss: end-to-end vector, gradient, Hessian-vector products,
-exact Hessians, the Gram matrix of the Jacobian, minimiser constructions, gradient flow and descent;
-exact Householder reflections and the instance-mix strategies the regression families draw with.
+"""Deep linear networks for regression: the network, its risk, the paper's closed forms, minimisers
+and runs of gradient flow and descent.
 
-Network: ``x ↦ pᵀ W_L ⋯ W_1 x`` with ``W_k ∈ ℝ^{m_k × m_{k−1}}``, ``m_0 = d``, and a *fixed* readout
-``p ∈ ℝ^{m_L}`` (``p = (1,)`` and ``m_L = 1`` for the plain network).  The end-to-end vector is
-``w(W) := (pᵀW_L⋯W_1)ᵀ ∈ ℝ^d``.
+Network: ``x ↦ pᵀW_L⋯W_1x`` with ``W_k ∈ ℝ^{m_k × m_{k−1}}``, ``m_0 = d``, and a *fixed* readout
+``p ∈ ℝ^{m_L}`` (``p = (1,)`` and ``m_L = 1`` for the plain network): :func:`network` is the
+:class:`checker.nets.MLP` with linear activations (inside :class:`checker.nets.FixedReadout` when
+``p ≠ (1,)``), so forward and backward passes, gradients and Dual-number Hessian-vector products
+are the one network stack of :mod:`checker.nets`.  Parameters are ``θ = net.flatten([W_1, …, W_L])``.
 
-Risk: a quadratic ``R¹(w) = wᵀΣw − 2bᵀw + c`` (for data ``X ∈ ℝ^{n×d}, y``, :func:`square_loss_moments`
-gives ``Σ = XᵀX/n``, ``b = Xᵀy/n``, ``c = yᵀy/n``, i.e. ``R¹(w) = ‖y − Xw‖²/n``), so ``Σ = ½∇²R¹``
-and ``∇R¹(w) = 2(Σw − b)``.  The network risk is ``R(W) = R¹(w(W))``.
+Risk: ``R(W) = ‖y − Xw‖²/n`` of the end-to-end vector ``w(W) := (pᵀW_L⋯W_1)ᵀ`` (the authors'
+convention), i.e. ``(2/n)·ℒ`` for the squared-loss :class:`checker.objectives.Objective`
+``ℒ = ½Σ_i(f(x_i) − y_i)²``.  :class:`Risk` is that oracle for :mod:`checker.dynamics`, with its
+Hessian from HVP columns; exact on rationals, balls on ``arb``.  With ``Σ = XᵀX/n``,
+``b = Xᵀy/n`` (:func:`checker.regression.square_loss_moments`), ``∇R¹(w) = 2(Σw − b)``.
 
-Per-layer notation: ``a_kᵀ := pᵀW_L⋯W_{k+1}`` (``a_L = p``) and ``B_k := W_{k−1}⋯W_1`` (``B_1 = I_d``),
-so ``wᵀ = a_kᵀ W_k B_k`` for every ``k`` and
+Closed forms of the paper (Marion & Chizat), in the notation ``a_kᵀ := pᵀW_L⋯W_{k+1}``
+(``a_L = p``), ``B_k := W_{k−1}⋯W_1`` (``B_1 = I_d``), so ``wᵀ = a_kᵀW_kB_k`` for every ``k``:
 
-* ``∂w/∂W_k · Δ = B_kᵀ Δᵀ a_k`` (the Jacobian ``J``), ``J Jᵀ = G := Σ_k ‖a_k‖² B_kᵀB_k``;
-* ``∇_{W_k} R = a_k (B_k ∇R¹(w))ᵀ``;
-* ``∇²R = Jᵀ(2Σ)J + Σ_j ∂_jR¹ ∇²w_j``.
+* the Jacobian ``∂w/∂W_k·Δ = B_kᵀΔᵀa_k`` and ``JJᵀ = G := Σ_k ‖a_k‖²B_kᵀB_k`` (formula (H):
+  ``S = 2λ_max(GΣ)`` at global minimisers);
+* ``∇²R = Jᵀ(2Σ)J + Σ_j ∂_jR¹∇²w_j``: the Gauss–Newton term (the whole Hessian at minimisers) and
+  a Weyl bound on the residual term (:func:`residual_curvature_bound`);
+* global minimisers through given upper layers, and the aligned rank-one family.
 
-Every function here is written on numpy arrays and works in any number type numpy can multiply:
-float64, or object arrays of python-flint ``fmpq`` (exact) or ``arb`` (balls).  The Hessian-vector
-product is forward-mode differentiation of the gradient (tangents of ``a_k`` and ``B_k``), exact
-in exact arithmetic: no finite differences.
+Runs: gradient flow to a neighbourhood of the minimiser set (:func:`gradient_flow_to_minimiser`)
+and gradient descent (:func:`gradient_descent_run`, float64; :func:`gradient_descent_ball`, the
+exact iteration in balls) are :func:`checker.dynamics.gradient_flow` /
+:func:`checker.dynamics.gradient_descent` on :class:`Risk`; every run carries its error estimate.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import scipy.integrate
 from flint import fmpq
 from hypothesis import strategies as st
 
+from .dynamics import gradient_descent, gradient_flow
+from .integrators import iterate
+from .losses import Loss
+from .arith import rational_array
+from .nets import MLP, AbstractNetwork, FixedReadout, activation
+from .objectives import Objective
+
 Layers = list[np.ndarray]
+SQUARED = Loss("squared")
+LINEAR = activation("linear")
 
 
 def _eye(n: int, like: np.ndarray) -> np.ndarray:
@@ -46,47 +60,90 @@ def _eye(n: int, like: np.ndarray) -> np.ndarray:
     return np.eye(n, dtype=like.dtype)
 
 
-def square_loss_moments(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, Any]:
-    """``(Σ, b, c)`` with ``‖y − Xw‖²/n = wᵀΣw − 2bᵀw + c`` (the authors' risk convention)."""
-    n = X.shape[0]
-    return (X.T @ X) / n, (X.T @ y) / n, (y @ y) / n
+def _is_unit_readout(readout: np.ndarray) -> bool:
+    return np.size(readout) == 1 and np.asarray(readout).reshape(-1)[0] == 1
 
 
-def householder(v: np.ndarray) -> np.ndarray:
-    """``H = I − 2vvᵀ/vᵀv`` (``I`` for ``v = 0``): an exactly orthogonal, symmetric rational matrix
-    for a rational ``v``, whose columns ``He_j`` are the exact eigenvectors of every ``H D H``."""
-    v = np.asarray([fmpq(x) if not isinstance(x, fmpq) else x for x in v], dtype=object)
-    eye = np.array([[fmpq(int(i == j)) for j in range(v.size)] for i in range(v.size)], dtype=object)
-    vv = v @ v
-    return eye if vv == 0 else eye - 2 * np.multiply.outer(v, v) / vv
+# ---------------------------------------------------------------------------- the network and its risk
 
 
-def pseudo_solve(A: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``A⁺b`` for a symmetric PSD rational ``A`` and ``b ∈ col(A)``, exactly: the minimum-norm
-    solution of ``Aw = b`` (SymPy's exact pseudo-inverse; for the small ``d × d`` covariances here)."""
-    import sympy
-
-    to_sym = lambda x: sympy.Rational(int(x.p), int(x.q))  # noqa: E731
-    w = sympy.Matrix([[to_sym(x) for x in row] for row in A]).pinv() * sympy.Matrix([to_sym(x) for x in b])
-    return np.array([fmpq(int(x.p), int(x.q)) for x in w], dtype=object)
-
-
-def mostly_at_least_two(lo: int, hi: int) -> st.SearchStrategy[int]:
-    """Integers in [lo, hi] with every value ≥ 2 listed twice (so they make most draws, and
-    shrinking goes to 2, not 1): for depths and dimensions of claims about depth and dimension."""
-    big = [v for v in range(lo, hi + 1) if v >= 2]
-    values = big + [v for v in range(lo, hi + 1) if v < 2] + big
-    return near_uniform(values)
+def network(widths: Sequence[int], readout: np.ndarray) -> AbstractNetwork:
+    """``x ↦ pᵀW_L⋯W_1x`` for layer widths ``[d, m_1, …, m_L]``: an MLP with linear activations,
+    followed by the fixed readout layer ``pᵀ`` (:class:`checker.nets.FixedReadout`) unless ``p = (1,)``
+    (then ``W_L`` is the output row).  ``p`` is exact, or a float64 vector (read exactly)."""
+    widths = tuple(int(m) for m in widths)
+    if _is_unit_readout(readout):
+        return MLP(widths, (LINEAR,) * (len(widths) - 2))
+    rows = rational_array(np.asarray(readout, dtype=object).reshape(1, -1).tolist())
+    return FixedReadout(MLP(widths + (1,), (LINEAR,) * (len(widths) - 1)), rows)
 
 
-def near_uniform(values: Sequence[Any]) -> st.SearchStrategy[Any]:
-    """One of ``values``, close to uniformly, shrinking to ``values[0]``.
+def layer_widths(layers: Sequence[np.ndarray]) -> list[int]:
+    return [layers[0].shape[1]] + [W.shape[0] for W in layers]
 
-    ``sampled_from`` follows Hypothesis's preference for the ends of a range and for repeating
-    earlier choices, which skews an instance mix; a wide integer taken modulo ``len(values)``
-    spreads the draws while keeping replay and shrinking.
-    """
-    return st.integers(0, 2 ** 16 - 1).map(lambda i: values[i % len(values)])
+
+@dataclass(frozen=True)
+class Risk:
+    """``R(θ) = ‖y − f(X; θ)‖²/n = (2/n)·ℒ(θ)``, ``ℒ`` the squared-loss :class:`Objective`: the
+    oracle of the regression rules (``gradient``, ``sample_gradient``, ``samples``), with
+    ``hvp`` and ``hessian`` by forward-over-reverse Dual numbers (exact on rationals)."""
+
+    objective: Objective
+
+    @staticmethod
+    def of(net: AbstractNetwork, X: np.ndarray, y: np.ndarray) -> "Risk":
+        return Risk(Objective(net, X, np.asarray(y).reshape(-1, 1), SQUARED))
+
+    @property
+    def net(self) -> AbstractNetwork:
+        return self.objective.net
+
+    @property
+    def samples(self) -> int:
+        return self.objective.samples
+
+    def _scale(self, theta: Any) -> Any:
+        return fmpq(2, self.samples) if np.asarray(theta).dtype == object else 2.0 / self.samples
+
+    def gradient(self, theta: Any) -> Any:
+        """``∇R(θ)``."""
+        return self._scale(theta) * self.objective.gradient(theta)
+
+    def sample_gradient(self, theta: Any, indices: Sequence[int]) -> Any:
+        return self._scale(theta) * self.objective.sample_gradient(theta, indices)
+
+    def hvp(self, theta: Any, v: Any) -> Any:
+        """``∇²R(θ)·v``: the directional derivative of the gradient along ``v`` (no finite differences)."""
+        c, Y = self._scale(theta), self.objective.Y
+        net = self.net
+        out = net.hvp(net.unflatten(theta), self.objective.X, lambda F: c * (F - Y), net.unflatten(v))
+        return net.flatten(out)
+
+    def hessian(self, theta: Any) -> np.ndarray:
+        """The full ``P × P`` Hessian, column by column from :meth:`hvp`."""
+        theta = np.asarray(theta)
+        one = theta.flat[0] ** 0 if theta.dtype == object else 1.0
+        cols = []
+        for i in range(theta.size):
+            e = theta * 0
+            e[i] = one
+            cols.append(self.hvp(theta, e))
+        return np.stack(cols, axis=1)
+
+
+def risk(layers: Sequence[np.ndarray], readout: np.ndarray, X: np.ndarray, y: np.ndarray) -> tuple[Risk, np.ndarray]:
+    """The :class:`Risk` of the network of ``layers`` on ``(X, y)`` and the flat parameters of ``layers``."""
+    net = network(layer_widths(layers), readout)
+    return Risk.of(net, X, y), net.flatten(list(layers))
+
+
+def hessian(layers: Sequence[np.ndarray], readout: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``∇²R`` at ``layers`` (parameters flattened layer by layer, row-major), exact on rationals."""
+    oracle, theta = risk(layers, readout, X, y)
+    return oracle.hessian(theta)
+
+
+# ---------------------------------------------------------------------------- the paper's closed forms
 
 
 def left_vectors(layers: Sequence[np.ndarray], readout: np.ndarray) -> list[np.ndarray]:
@@ -130,91 +187,6 @@ def jacobian(layers: Sequence[np.ndarray], readout: np.ndarray) -> np.ndarray:
     return np.concatenate(blocks, axis=1)
 
 
-def flatten(layers: Sequence[np.ndarray]) -> np.ndarray:
-    """All parameters as one vector (layer by layer, row-major)."""
-    return np.concatenate([W.ravel() for W in layers])
-
-
-def shapes(layers: Sequence[np.ndarray]) -> list[tuple[int, int]]:
-    return [W.shape for W in layers]
-
-
-def unflatten(theta: np.ndarray, layer_shapes: Sequence[tuple[int, int]]) -> Layers:
-    """The layers of a flat parameter vector (inverse of :func:`flatten`)."""
-    out, start = [], 0
-    for r, c in layer_shapes:
-        out.append(theta[start:start + r * c].reshape(r, c))
-        start += r * c
-    return out
-
-
-def gradient(layers: Sequence[np.ndarray], readout: np.ndarray, sigma: np.ndarray, b: np.ndarray) -> Layers:
-    """``∇_{W_k}R = a_k (B_k g)ᵀ`` with ``g = ∇R¹(w) = 2(Σw − b)``."""
-    a, B = left_vectors(layers, readout), right_products(layers)
-    g = 2 * (sigma @ end_to_end(layers, readout) - b)
-    return [np.multiply.outer(ak, Bk @ g) for ak, Bk in zip(a, B)]
-
-
-def hvp(layers: Sequence[np.ndarray], readout: np.ndarray, sigma: np.ndarray, b: np.ndarray,
-        tangent: Sequence[np.ndarray]) -> Layers:
-    """``∇²R · V`` layer by layer: the directional derivative of :func:`gradient` along ``V``.
-
-    Forward mode: ``ȧ_{k−1}ᵀ = ȧ_kᵀW_k + a_kᵀV_k`` (``ȧ_L = 0``), ``Ḃ_{k+1} = V_kB_k + W_kḂ_k``
-    (``Ḃ_1 = 0``), ``ẇᵀ = ȧ_0ᵀ``, ``ġ = 2Σẇ``; then
-    ``(∇²R·V)_k = ȧ_k(B_kg)ᵀ + a_k(Ḃ_kg + B_kġ)ᵀ``.
-    """
-    L = len(layers)
-    a, B = left_vectors(layers, readout), right_products(layers)
-    da = [None] * L
-    da[L - 1] = readout * 0
-    for k in range(L - 1, 0, -1):  # layer k+1 (index k) feeds a_k (index k-1)
-        da[k - 1] = da[k] @ layers[k] + a[k] @ tangent[k]
-    dw = da[0] @ layers[0] + a[0] @ tangent[0]
-    dB = [B[0] * 0]
-    for k in range(L - 1):
-        dB.append(tangent[k] @ B[k] + layers[k] @ dB[k])
-    w = a[0] @ layers[0]
-    g = 2 * (sigma @ w - b)
-    dg = 2 * (sigma @ dw)
-    return [np.multiply.outer(da[k], B[k] @ g) + np.multiply.outer(a[k], dB[k] @ g + B[k] @ dg) for k in range(L)]
-
-
-def hessian(layers: Sequence[np.ndarray], readout: np.ndarray, sigma: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The full ``P × P`` Hessian ``∇²R``, column by column from :func:`hvp` (exact in exact arithmetic)."""
-    sh = shapes(layers)
-    theta = flatten(layers)
-    zero = theta * 0
-    cols = []
-    for i in range(theta.size):
-        e = zero.copy()
-        e[i] = theta.flat[0] ** 0 if theta.dtype == object else 1.0
-        cols.append(flatten(hvp(layers, readout, sigma, b, unflatten(e, sh))))
-    return np.stack(cols, axis=1)
-
-
-def hessian_explicit(layers: Sequence[np.ndarray], readout: np.ndarray, sigma: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The full Hessian assembled block by block from its closed form (a second code path to :func:`hessian`).
-
-    ``∇²R = Jᵀ(2Σ)J + ∇²(gᵀw)`` with ``g = ∇R¹(w)`` frozen; the second term's block ``(l, k)``,
-    ``k < l``, has entries ``a_l[i]·(W_{l−1}⋯W_{k+1})[j, r]·(B_kg)[s]`` at row ``(l, i, j)``, column
-    ``(k, r, s)``, and the diagonal blocks vanish (``w`` is linear in each layer).
-    """
-    L = len(layers)
-    a, B = left_vectors(layers, readout), right_products(layers)
-    g = 2 * (sigma @ end_to_end(layers, readout) - b)
-    H = gauss_newton(layers, readout, sigma)
-    offsets = np.cumsum([0] + [W.size for W in layers])
-    for k in range(L):
-        c = B[k] @ g
-        middle = _eye(layers[k].shape[0], layers[k])
-        for l in range(k + 1, L):
-            block = np.multiply.outer(np.multiply.outer(a[l], middle), c).reshape(layers[l].size, layers[k].size)
-            H[offsets[l]:offsets[l + 1], offsets[k]:offsets[k + 1]] += block
-            H[offsets[k]:offsets[k + 1], offsets[l]:offsets[l + 1]] += block.T
-            middle = layers[l] @ middle
-    return H
-
-
 def gauss_newton(layers: Sequence[np.ndarray], readout: np.ndarray, sigma: np.ndarray) -> np.ndarray:
     """``Jᵀ(2Σ)J`` (``P × P``), the Hessian of the risk at a global minimiser (MC-H)."""
     J = jacobian(layers, readout)
@@ -232,10 +204,11 @@ def residual_curvature_bound(layers: Sequence[np.ndarray], readout: np.ndarray, 
 
     The term is ``∇²(gᵀw)`` with ``g = ∇R¹(w)`` frozen.  Its block ``(l, k)``, ``k < l``, maps
     ``V_k ↦ a_l (W_{l−1}⋯W_{k+1} V_k B_k g)ᵀ`` and has operator norm
-    ``‖a_l‖·‖W_{l−1}⋯W_{k+1}‖₂·‖B_k g‖``; the operator norm of a block matrix is at most the
-    spectral norm of the matrix of its block norms (Weyl's inequality then bounds how far the top
-    eigenvalue of ``∇²R`` is from that of ``Jᵀ(2Σ)J``: THEOREMS.md MC-H, near-minimisers).
-    Computed in float64 (an estimate to rounding, not a certified bound).
+    ``‖a_l‖·‖W_{l−1}⋯W_{k+1}‖₂·‖B_k g‖``; the diagonal blocks vanish (``w`` is linear in each
+    layer), and the operator norm of a block matrix is at most the spectral norm of the matrix of
+    its block norms (Weyl's inequality then bounds how far the top eigenvalue of ``∇²R`` is from
+    that of ``Jᵀ(2Σ)J``: THEOREMS.md MC-H, near-minimisers).  Computed in float64 (an estimate to
+    rounding, not a certified bound).
     """
     W = [np.asarray(x, dtype=float) for x in layers]
     p = np.asarray(readout, dtype=float)
@@ -281,18 +254,43 @@ def aligned_rank_one(w_star: np.ndarray, units: Sequence[np.ndarray], t: Any, re
     return layers
 
 
+# ---------------------------------------------------------------------------- strategies
+
+
+def mostly_at_least_two(lo: int, hi: int) -> st.SearchStrategy[int]:
+    """Integers in [lo, hi] with every value ≥ 2 listed twice (so they make most draws, and
+    shrinking goes to 2, not 1): for depths and dimensions of claims about depth and dimension."""
+    big = [v for v in range(lo, hi + 1) if v >= 2]
+    values = big + [v for v in range(lo, hi + 1) if v < 2] + big
+    return near_uniform(values)
+
+
+def near_uniform(values: Sequence[Any]) -> st.SearchStrategy[Any]:
+    """One of ``values``, close to uniformly, shrinking to ``values[0]``.
+
+    ``sampled_from`` follows Hypothesis's preference for the ends of a range and for repeating
+    earlier choices, which skews an instance mix; a wide integer taken modulo ``len(values)``
+    spreads the draws while keeping replay and shrinking.
+    """
+    return st.integers(0, 2 ** 16 - 1).map(lambda i: values[i % len(values)])
+
+
+# ---------------------------------------------------------------------------- runs
+
+
 @dataclass(frozen=True)
 class FlowRun:
     """The end of a gradient-flow or gradient-descent run on a deep linear regression.
 
     ``layers`` is the final state; ``time`` the final time (GF: ``t``; GD: ``η × steps``);
     ``distance`` is ``‖w − w⋆‖`` there; ``converged`` says whether ``distance ≤ tol`` was reached
-    before the horizon.  For GF, ``coarse`` is the final state of the same run at a 1000× looser
-    tolerance (its difference to ``layers`` estimates the integration error, also summarised in
-    ``error``, the largest parameter difference), and ``checkpoint`` the state when
-    ``‖w − w⋆‖`` first dropped below ``checkpoint_factor × tol`` (its difference to ``layers``
-    bounds, in the linear-convergence phase, what is left of the way to the limit).  For GD both
-    are ``layers`` and ``error`` is 0.  ``steps`` counts field evaluations (GF) or iterations (GD).
+    before the horizon.  ``error`` estimates the largest parameter error of ``layers`` (GF: the
+    difference to the same run at a 1000× looser tolerance, whose end is ``coarse``; GD: the
+    difference to the same iteration in extended precision), of kind ``error_kind``.  For GF,
+    ``checkpoint`` is the state when ``‖w − w⋆‖`` first dropped below ``checkpoint_factor × tol``
+    (its difference to ``layers`` bounds, in the linear-convergence phase, what is left of the way
+    to the limit); for GD both ``coarse`` and ``checkpoint`` are ``layers``.  ``steps`` counts
+    gradient evaluations (GF) or iterations (GD).
     """
 
     layers: Layers
@@ -304,74 +302,67 @@ class FlowRun:
     error: float
     steps: int
     method: str
+    error_kind: str = "estimate"
 
 
-def _field(layer_shapes: Sequence[tuple[int, int]], readout: np.ndarray, sigma: np.ndarray,
-           b: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
-    def grad(theta: np.ndarray) -> np.ndarray:
-        return flatten(gradient(unflatten(theta, layer_shapes), readout, sigma, b))
-    return grad
-
-
-def gradient_flow_to_minimiser(layers0: Sequence[np.ndarray], readout: np.ndarray, sigma: np.ndarray,
-                               b: np.ndarray, w_star: np.ndarray, tol: float, rtol: float,
-                               horizon: float = 1e12, max_steps: int = 200_000, checkpoint_factor: float = 100.0,
+def gradient_flow_to_minimiser(layers0: Sequence[np.ndarray], readout: np.ndarray, X: np.ndarray, y: np.ndarray,
+                               w_star: np.ndarray, tol: float, rtol: float, horizon: float = 1e12,
+                               max_steps: int = 200_000, checkpoint_factor: float = 100.0,
                                method: str = "LSODA") -> FlowRun:
-    """Gradient flow ``dW/dt = −∇R(W)`` from ``layers0`` until ``‖w − w⋆‖ ≤ tol`` (or ``horizon``).
+    """Gradient flow ``dθ/dt = −∇R(θ)`` (:func:`checker.dynamics.gradient_flow` on :class:`Risk`)
+    from ``layers0`` until ``‖w − w⋆‖ ≤ tol`` (or ``horizon``).
 
     Clock.  From a small initialisation of scale ε the flow sits on an escape plateau of length
     about ε^{−(L−2)} (THEOREMS.md §0.3-4) before it converges linearly.  It is integrated in
     ``t`` by an adaptive solver with *relative* error control (``atol = rtol·10⁻³·max|θ(0)|``): on
     the plateau the field is tiny and smooth and the step grows geometrically with ``t`` (the
     clock is effectively ``log t``), so the plateau costs about a hundred steps whatever its
-    length (measured: ε = 0.01, L = 5, plateau to t ≈ 4·10⁴ in ≈ 100 field evaluations).  The
-    converging phase is stiff (stiffness ratio ≈ S/μ, large for ill-conditioned Σ), so the
-    default is LSODA, which switches to BDF there, with the exact Hessian
-    (:func:`hessian_explicit`) as the Jacobian; an explicit method (``"DOP853"``) is cheaper for
+    length.  The converging phase is stiff (stiffness ratio ≈ S/μ, large for ill-conditioned Σ),
+    so the default is LSODA, which switches to BDF there, with the exact Hessian (Dual-number HVP
+    columns of :class:`Risk`) as the Jacobian; an explicit method (``"DOP853"``) is cheaper for
     well-conditioned problems with many parameters.  The run stops at the first step end with
     ``‖w − w⋆‖ ≤ tol`` (or after ``max_steps`` steps: not converged).  An explicit solver at its
     stability limit keeps an error floor of about ``rtol·‖θ‖``, so ``rtol`` is lowered to
     ``tol/100`` (but not below ``10⁻¹²``).  The run is repeated at ``rtol/1000`` (at least
-    ``3·10⁻¹⁴``, scipy's floor) and the tighter run
-    is returned, with the looser one's final state as ``coarse`` (neither solver preserves the
+    ``3·10⁻¹⁴``, scipy's floor) and the tighter run is returned, with the looser one's final state
+    as ``coarse`` and the largest parameter difference as ``error`` (neither solver preserves the
     conserved imbalances, so their drift along the run is evidence within that difference).
+    (:func:`checker.integrators.solve` has no stopping event and no Jacobian option yet: this is
+    the rule's field stepped by scipy's solver with that event.)
     """
-    layer_shapes = shapes(layers0)
     f64 = lambda x: np.asarray(x, dtype=float)  # noqa: E731
-    p, S, bb, ws = f64(readout), f64(sigma), f64(b), f64(w_star)
-    grad = _field(layer_shapes, p, S, bb)
-    theta0 = flatten([f64(W) for W in layers0])
+    p, ws = f64(readout), f64(w_star)
+    oracle, theta0 = risk([f64(W) for W in layers0], p, f64(X), f64(y))
+    net, field = oracle.net, gradient_flow().field
 
     def distance(theta: np.ndarray) -> float:
-        return float(np.linalg.norm(end_to_end(unflatten(theta, layer_shapes), p) - ws))
+        return float(np.linalg.norm(end_to_end(net.unflatten(theta), p) - ws))
 
-    def jacobian_of_field(t: float, theta: np.ndarray) -> np.ndarray:
-        return -hessian_explicit(unflatten(theta, layer_shapes), p, S, bb)
+    def rhs(t: float, theta: np.ndarray) -> np.ndarray:
+        return field(oracle, theta, ())[0]
 
-    options = {} if method in ("RK23", "RK45", "DOP853") else {"jac": jacobian_of_field}
+    options = {} if method in ("RK23", "RK45", "DOP853") else {"jac": lambda t, theta: -oracle.hessian(theta)}
     scale = max(float(np.max(np.abs(theta0))), 1e-300)
     rtol = max(min(rtol, tol * 1e-2), 1e-12)
     fine = max(rtol * 1e-3, 3e-14)  # scipy's floor is 100·eps
     (theta_c, _, _, n_c), (theta_f, mid_f, t_f, n_f) = (
-        _flow_until(grad, distance, theta0, tol, checkpoint_factor * tol, r, r * 1e-3 * scale, horizon, max_steps, method,
+        _flow_until(rhs, distance, theta0, tol, checkpoint_factor * tol, r, r * 1e-3 * scale, horizon, max_steps, method,
                     options) for r in (rtol, fine))
     d = distance(theta_f)
-    return FlowRun(unflatten(theta_f, layer_shapes), unflatten(theta_c, layer_shapes), unflatten(mid_f, layer_shapes),
-                   t_f, d, d <= tol, float(np.max(np.abs(theta_f - theta_c))), n_c + n_f,
-                   f"{method} in t at rtol {fine:g} (error estimate: difference to the run at rtol {rtol:g}), "
-                   f"stopped at ‖w − w⋆‖ ≤ {tol:g} (t = {t_f:.4g})")
+    return FlowRun(net.unflatten(theta_f), net.unflatten(theta_c), net.unflatten(mid_f), t_f, d, d <= tol,
+                   float(np.max(np.abs(theta_f - theta_c))), n_c + n_f,
+                   f"gradient flow, {method} in t at rtol {fine:g} (error estimate: difference to the run at rtol "
+                   f"{rtol:g}), stopped at ‖w − w⋆‖ ≤ {tol:g} (t = {t_f:.4g})")
 
 
-def _flow_until(grad: Callable[[np.ndarray], np.ndarray], distance: Callable[[np.ndarray], float],
-                theta0: np.ndarray, tol: float, checkpoint: float, rtol: float, atol: float, horizon: float,
-                max_steps: int, method: str, options: dict) -> tuple[np.ndarray, np.ndarray, float, int]:
+def _flow_until(rhs: Any, distance: Any, theta0: np.ndarray, tol: float, checkpoint: float, rtol: float, atol: float,
+                horizon: float, max_steps: int, method: str, options: dict) -> tuple[np.ndarray, np.ndarray, float, int]:
     """Step the solver until ``distance(θ) ≤ tol``, ``t = horizon`` or ``max_steps``.
 
     Returns the final state, the first state with ``distance ≤ checkpoint``, the final time and
     the number of field evaluations.
     """
-    solver = getattr(scipy.integrate, method)(lambda t, th: -grad(th), 0.0, theta0, horizon, rtol=rtol, atol=atol,
-                                              **options)
+    solver = getattr(scipy.integrate, method)(rhs, 0.0, theta0, horizon, rtol=rtol, atol=atol, **options)
     steps, mid = 0, None
     while solver.status == "running" and steps < max_steps:
         dist = distance(solver.y)
@@ -386,33 +377,45 @@ def _flow_until(grad: Callable[[np.ndarray], np.ndarray], distance: Callable[[np
     return solver.y, (solver.y if mid is None else mid), float(solver.t), solver.nfev
 
 
-def gradient_descent_run(layers0: Sequence[np.ndarray], readout: np.ndarray, sigma: np.ndarray, b: np.ndarray,
+def gradient_descent_run(layers0: Sequence[np.ndarray], readout: np.ndarray, X: np.ndarray, y: np.ndarray,
                          w_star: np.ndarray, eta: float, steps: int, tol: float) -> FlowRun:
-    """Gradient descent ``W ← W − η∇R(W)`` in float64 for at most ``steps`` iterations.
+    """Gradient descent ``θ ← θ − η∇R(θ)`` in float64 (:func:`checker.dynamics.gradient_descent` on
+    :class:`Risk`, by :func:`checker.integrators.iterate`) for at most ``steps`` iterations.
 
-    Stops when ``‖w − w⋆‖ ≤ tol`` (converged) or when the iterate leaves float64 range
-    (diverged, ``distance = inf``).
+    Stops at the first iterate with ``‖w − w⋆‖ ≤ tol`` (converged) or outside float64 range
+    (diverged, ``distance = inf``).  The iteration runs in chunks of doubling length (64, 128, …),
+    each continuing from the last, because :func:`~checker.integrators.iterate` has no stopping
+    rule yet; the error estimate is the sum of the chunks' differences to the same iteration in
+    extended precision (local errors added up, their amplification along the run not counted).
     """
-    layer_shapes = shapes(layers0)
     f64 = lambda x: np.asarray(x, dtype=float)  # noqa: E731
-    p, S, bb, ws = f64(readout), f64(sigma), f64(b), f64(w_star)
-    grad = _field(layer_shapes, p, S, bb)
-    theta = flatten([f64(W) for W in layers0])
-    d = np.inf
+    p, ws = f64(readout), f64(w_star)
+    oracle, theta = risk([f64(W) for W in layers0], p, f64(X), f64(y))
+    net, rule = oracle.net, gradient_descent(float(eta))
+    done, chunk, error, d = 0, 64, 0.0, np.inf
     with np.errstate(over="ignore", invalid="ignore"):
-        for k in range(1, steps + 1):
-            theta = theta - eta * grad(theta)
-            if not np.all(np.isfinite(theta)):
-                return _gd_run(unflatten(theta, layer_shapes), eta * k, np.inf, False, k, "GD (diverged)")
-            d = float(np.linalg.norm(end_to_end(unflatten(theta, layer_shapes), p) - ws))
-            if d <= tol:
-                return _gd_run(unflatten(theta, layer_shapes), eta * k, d, True, k, "GD")
-    return _gd_run(unflatten(theta, layer_shapes), eta * steps, d, False, steps, "GD")
+        while done < steps:
+            sol = iterate(rule, oracle, theta, range(1, min(chunk, steps - done) + 1))
+            for k, theta in enumerate(sol.thetas, start=done + 1):
+                if not np.all(np.isfinite(theta)):
+                    return _gd_run(net.unflatten(theta), eta * k, np.inf, False, k, np.inf, "GD (diverged)")
+                d = float(np.linalg.norm(end_to_end(net.unflatten(theta), p) - ws))
+                if d <= tol:
+                    return _gd_run(net.unflatten(theta), eta * k, d, True, k, error + float(sol.error[k - done - 1]), "GD")
+            done, chunk, error = done + len(sol.thetas), 2 * chunk, error + float(sol.error[-1])
+    return _gd_run(net.unflatten(theta), eta * steps, d, False, steps, error, "GD")
 
 
-def gradient_descent_ball(layers0: Sequence[np.ndarray], readout: np.ndarray, sigma: np.ndarray, b: np.ndarray,
+def _gd_run(layers: Layers, time: float, distance: float, converged: bool, steps: int, error: float,
+            method: str) -> FlowRun:
+    return FlowRun(layers, layers, layers, time, distance, converged, error, steps,
+                   f"{method}, {steps} steps in float64 (error: difference to extended precision)")
+
+
+def gradient_descent_ball(layers0: Sequence[np.ndarray], readout: np.ndarray, X: np.ndarray, y: np.ndarray,
                           w_star: np.ndarray, eta: Any, steps: int, bits: int) -> tuple[Layers, Any]:
-    """``steps`` iterations of exact gradient descent ``W ← W − η∇R(W)`` enclosed in arb balls.
+    """``steps`` iterations of exact gradient descent ``θ ← θ − η∇R(θ)`` enclosed in arb balls
+    (:func:`checker.integrators.iterate` on ball parameters).
 
     The inputs are exact (rationals, or floats, which are exact binary rationals) or balls
     (``eta`` may be an irrational step enclosed in a ball); every product is a ball operation at
@@ -425,16 +428,13 @@ def gradient_descent_ball(layers0: Sequence[np.ndarray], readout: np.ndarray, si
     from flint import arb
 
     from .arith import working_precision
+    from .exact import balls
 
     with working_precision(bits):
-        ball = np.vectorize(lambda x: x if isinstance(x, arb) else arb(x), otypes=[object])
-        W = [ball(np.asarray(M, dtype=object)) for M in layers0]
-        p, S, bb, ws, step = ball(np.asarray(readout, dtype=object)), ball(sigma), ball(b), ball(w_star), ball(eta)[()]
-        for _ in range(steps):
-            W = [Wk - step * Gk for Wk, Gk in zip(W, gradient(W, p, S, bb))]
+        W0 = [balls(M, bits) for M in layers0]
+        p, ws, step = balls(readout, bits), balls(w_star, bits), balls(eta, bits)[()]
+        oracle, theta0 = risk(W0, p, np.asarray(X, dtype=object), np.asarray(y, dtype=object))
+        sol = iterate(gradient_descent(step), oracle, theta0, [steps], bits=bits)
+        W = oracle.net.unflatten(sol.theta)
         e = end_to_end(W, p) - ws
-        return W, (e @ e).sqrt()
-
-
-def _gd_run(layers: Layers, time: float, distance: float, converged: bool, steps: int, method: str) -> FlowRun:
-    return FlowRun(layers, layers, layers, time, distance, converged, 0.0, steps, method)
+        return W, (e @ e).sqrt() if isinstance(e @ e, arb) else arb(e @ e).sqrt()

@@ -16,6 +16,9 @@ the two differ (THEOREMS.md §0.3-5).  Four methods, from fastest to strongest e
 * :func:`top_eigenvalue_exact` — rigorous, for exact rational matrices: the largest real root of
   the exact characteristic polynomial (``fmpq_mat.charpoly``, isolated by
   ``fmpq_poly.complex_roots``), returned as an exact ``fmpq`` when it is rational.
+
+Singular structure of float64 layers (:func:`second_singular_value`, :func:`sin_angle`,
+:func:`misalignment`): the rank-one and alignment measurements of trained linear layers.
 """
 from __future__ import annotations
 
@@ -169,3 +172,31 @@ def top_eigenvalue_rayleigh_cholesky(H: np.ndarray, bits: int, attempts: int = 8
                 return arb(rayleigh.lower()).union(mu)
             delta *= 4
         raise ArithmeticError(f"μI − H ≻ 0 not certified at {bits} bits up to μ = λ̃ + {delta:g}")
+
+
+# ---------------------------------------------------------------------------- singular structure (float64)
+
+
+def singular(W: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(U, s, Vᵀ)`` of ``W`` in float64 (``numpy.linalg.svd``)."""
+    return np.linalg.svd(np.asarray(W, dtype=float))
+
+
+def second_singular_value(W: np.ndarray) -> float:
+    """``σ₂(W)`` (0 for a matrix with one row or column)."""
+    s = singular(W)[1]
+    return float(s[1]) if s.size > 1 else 0.0
+
+
+def sin_angle(u: np.ndarray, v: np.ndarray) -> float:
+    """``sin∠(u, v)`` of unit vectors, stably (``‖u − (uᵀv)v‖``)."""
+    return float(np.linalg.norm(u - (u @ v) * v))
+
+
+def misalignment(layers: list[np.ndarray]) -> float:
+    """``max_k sin∠(v₁(W_{k+1}), u₁(W_k))`` over consecutive layers: the top right singular vector of
+    each layer against the top left singular vector of the one below."""
+    out = 0.0
+    for W, V in zip(layers[:-1], layers[1:]):
+        out = max(out, sin_angle(singular(W)[0][:, 0], singular(V)[2][0]))
+    return out

@@ -1,11 +1,13 @@
-"""checker/linear.py: deep linear networks with the square loss, in exact and float arithmetic."""
+"""checker/linear.py: deep linear networks for regression on checker.nets, in exact and float arithmetic."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from flint import fmpq
+from flint import arb, fmpq
 
 from checker import linear as lin
+from checker.exact import solve
+from checker.regression import square_loss_moments
 
 
 def _q(A: np.ndarray, den: int = 3) -> np.ndarray:
@@ -18,49 +20,74 @@ def exact_problem():
     widths = [3, 2, 4, 1]
     layers = [_q(rng.integers(-4, 5, size=(widths[k + 1], widths[k]))) for k in range(3)]
     X, y = _q(rng.integers(-4, 5, size=(6, 3))), _q(rng.integers(-4, 5, size=6))
-    sigma, b, _ = lin.square_loss_moments(X, y)
-    return layers, np.array([fmpq(1)], dtype=object), sigma, b
+    return layers, np.array([fmpq(1)], dtype=object), X, y
 
 
 def _zero(A: np.ndarray) -> bool:
     return all(x == 0 for x in np.asarray(A).ravel())
 
 
-def test_exact_identities(exact_problem):
-    layers, p, sigma, b = exact_problem
+def test_closed_forms_are_the_networks(exact_problem):
+    """JJᵀ = G, wᵀ = a_kᵀW_kB_k, and the network's forward pass at the identity is the end-to-end vector."""
+    layers, p, X, y = exact_problem
     J = lin.jacobian(layers, p)
     assert _zero(J @ J.T - lin.gram(layers, p))
-    assert _zero(lin.hessian(layers, p, sigma, b) - lin.hessian_explicit(layers, p, sigma, b))
-    for k in range(3):  # wᵀ = a_kᵀ W_k B_k for every k
+    for k in range(3):
         a, B = lin.left_vectors(layers, p)[k], lin.right_products(layers)[k]
         assert _zero(a @ layers[k] @ B - lin.end_to_end(layers, p))
+    net = lin.network(lin.layer_widths(layers), p)
+    eye = np.array([[fmpq(int(i == j)) for j in range(3)] for i in range(3)], dtype=object)
+    assert _zero(net.forward(layers, eye).reshape(-1) - lin.end_to_end(layers, p))
+
+
+def test_risk_gradient_is_the_closed_form_and_the_hessian_is_symmetric(exact_problem):
+    """∇_{W_k}R = a_k(B_k∇R¹(w))ᵀ with ∇R¹(w) = 2(Σw − b), exactly; the HVP Hessian is exactly symmetric."""
+    layers, p, X, y = exact_problem
+    sigma, b, _ = square_loss_moments(X, y)
+    oracle, theta = lin.risk(layers, p, X, y)
+    g = 2 * (sigma @ lin.end_to_end(layers, p) - b)
+    closed = np.concatenate([np.multiply.outer(a, B @ g).ravel()
+                             for a, B in zip(lin.left_vectors(layers, p), lin.right_products(layers))])
+    assert _zero(oracle.gradient(theta) - closed)
+    H = oracle.hessian(theta)
+    assert _zero(H - H.T)
 
 
 def test_gradient_and_hvp_against_finite_differences(exact_problem):
-    layers, p, sigma, b = (np.asarray(x, dtype=float) if not isinstance(x, list) else [np.asarray(W, float) for W in x]
-                           for x in exact_problem)
-    shapes = lin.shapes(layers)
-    theta = lin.flatten(layers)
-    risk = lambda th: (lambda w: w @ sigma @ w - 2 * b @ w)(lin.end_to_end(lin.unflatten(th, shapes), p))  # noqa: E731
-    grad = lambda th: lin.flatten(lin.gradient(lin.unflatten(th, shapes), p, sigma, b))  # noqa: E731
+    layers, p, X, y = exact_problem
+    f = lambda A: np.asarray(A, dtype=float)  # noqa: E731
+    oracle, theta = lin.risk([f(W) for W in layers], f(p), f(X), f(y))
+    risk = lambda th: float(np.mean((f(y) - oracle.objective.outputs(th).reshape(-1)) ** 2))  # noqa: E731
     v = np.random.default_rng(1).standard_normal(theta.size)
     h = 1e-6
-    assert (risk(theta + h * v) - risk(theta - h * v)) / (2 * h) == pytest.approx(grad(theta) @ v, rel=1e-7)
-    hv = lin.flatten(lin.hvp(layers, p, sigma, b, lin.unflatten(v, shapes)))
-    assert np.allclose((grad(theta + h * v) - grad(theta - h * v)) / (2 * h), hv, rtol=1e-6, atol=1e-6)
+    assert (risk(theta + h * v) - risk(theta - h * v)) / (2 * h) == pytest.approx(oracle.gradient(theta) @ v, rel=1e-7)
+    fd = (oracle.gradient(theta + h * v) - oracle.gradient(theta - h * v)) / (2 * h)
+    assert np.allclose(fd, oracle.hvp(theta, v), rtol=1e-6, atol=1e-6)
 
 
-def test_minimiser_constructions_are_exact(exact_problem):
-    layers, p, sigma, b = exact_problem
-    from flint import fmpq_mat
-    w_star = np.array(fmpq_mat(sigma.tolist()).solve(fmpq_mat([[x] for x in b])).entries(), dtype=object)
+def test_minimiser_constructions_are_exact_and_formula_H_holds_there(exact_problem):
+    layers, p, X, y = exact_problem
+    sigma, b, _ = square_loss_moments(X, y)
+    w_star = solve(sigma, b)
     completed = lin.complete_minimiser(layers[1:], layers[0], w_star, p)
     assert _zero(lin.end_to_end(completed, p) - w_star)
-    assert _zero(lin.hessian(completed, p, sigma, b) - lin.gauss_newton(completed, p, sigma))
+    assert _zero(lin.hessian(completed, p, X, y) - lin.gauss_newton(completed, p, sigma))
+    assert not _zero(lin.hessian(layers, p, X, y) - lin.gauss_newton(layers, p, sigma))  # not at a minimiser
     units = [np.array([fmpq(3, 5), fmpq(4, 5)], dtype=object), np.array([fmpq(0), fmpq(1), fmpq(0), fmpq(0)], dtype=object)]
     aligned = lin.aligned_rank_one(w_star, units, fmpq(2, 3), p)
     assert _zero(lin.end_to_end(aligned, p) - w_star)
     assert all(np.linalg.matrix_rank(np.asarray(W, float)) == 1 for W in aligned)
+
+
+def test_fixed_readout_network_matches_the_closed_forms():
+    """A residual-style network x ↦ pᵀW_2W_1x with a fixed unit readout p: gradient and formula (H)."""
+    rng = np.random.default_rng(4)
+    p = np.array([fmpq(3, 5), fmpq(0), fmpq(-4, 5)], dtype=object)
+    X, y = _q(rng.integers(-3, 4, size=(5, 3))), _q(rng.integers(-3, 4, size=5))
+    sigma, b, _ = square_loss_moments(X, y)
+    upper = [_q(rng.integers(-3, 4, size=(3, 3)))]
+    layers = lin.complete_minimiser(upper, _q(rng.integers(-3, 4, size=(3, 3))), solve(sigma, b), p)
+    assert _zero(lin.hessian(layers, p, X, y) - lin.gauss_newton(layers, p, sigma))
 
 
 def test_balanced_rank_one_has_equal_layer_norms():
@@ -72,8 +99,10 @@ def test_balanced_rank_one_has_equal_layer_norms():
 
 
 def test_residual_curvature_bound_covers_the_hessian_gap(exact_problem):
-    layers, p, sigma, b = ([np.asarray(W, float) for W in exact_problem[0]], *(np.asarray(x, float) for x in exact_problem[1:]))
-    gap = lin.hessian(layers, p, sigma, b) - lin.gauss_newton(layers, p, sigma)
+    layers, p, X, y = (np.asarray(x, float) if not isinstance(x, list) else [np.asarray(W, float) for W in x]
+                       for x in exact_problem)
+    sigma, b, _ = square_loss_moments(X, y)
+    gap = lin.hessian(layers, p, X, y) - lin.gauss_newton(layers, p, sigma)
     assert np.linalg.norm(gap, 2) <= lin.residual_curvature_bound(layers, p, sigma, b) * (1 + 1e-12)
     assert lin.residual_curvature_bound([np.ones((1, 3))], p, sigma, b) == 0.0  # L = 1: R is quadratic
 
@@ -82,38 +111,36 @@ def test_gradient_flow_converges_and_conserves_the_imbalances():
     rng = np.random.default_rng(2)
     X = rng.standard_normal((8, 3))
     w_star = np.array([0.6, -0.8, 0.0])
-    sigma, b, _ = lin.square_loss_moments(X, X @ w_star)
     init = [0.1 * rng.standard_normal(s) for s in [(3, 3), (3, 3), (1, 3)]]
-    run = lin.gradient_flow_to_minimiser(init, np.ones(1), sigma, b, w_star, tol=1e-9, rtol=1e-10)
-    assert run.converged and run.distance <= 1e-9
+    run = lin.gradient_flow_to_minimiser(init, np.ones(1), X, X @ w_star, w_star, tol=1e-9, rtol=1e-10)
+    assert run.converged and run.distance <= 1e-9 and run.error_kind == "estimate"
     drift = max(np.abs(D1 - D0).max() for D0, D1 in zip(lin.imbalances(init), lin.imbalances(run.layers)))
     assert drift <= 100 * run.error + 1e-10
-    explicit = lin.gradient_flow_to_minimiser(init, np.ones(1), sigma, b, w_star, tol=1e-9, rtol=1e-10, method="DOP853")
+    explicit = lin.gradient_flow_to_minimiser(init, np.ones(1), X, X @ w_star, w_star, tol=1e-9, rtol=1e-10,
+                                              method="DOP853")
     assert explicit.converged
-    assert np.allclose(lin.flatten(explicit.layers), lin.flatten(run.layers), atol=1e-6)
+    assert all(np.allclose(A, B, atol=1e-6) for A, B in zip(explicit.layers, run.layers))
 
 
 def test_gradient_descent_converges_below_and_diverges_far_above_the_threshold():
     X = np.eye(2) * 2
     w_star = np.array([1.0, 0.5])
-    sigma, b, _ = lin.square_loss_moments(X, X @ w_star)
     init = [0.3 * np.ones((2, 2)) + 0.1 * np.eye(2), 0.3 * np.ones((1, 2))]
-    assert lin.gradient_descent_run(init, np.ones(1), sigma, b, w_star, 0.05, 20000, 1e-8).converged
-    far = lin.gradient_descent_run(init, np.ones(1), sigma, b, w_star, 50.0, 2000, 1e-8)
-    assert not far.converged and far.method == "GD (diverged)"
+    run = lin.gradient_descent_run(init, np.ones(1), X, X @ w_star, w_star, 0.05, 20000, 1e-8)
+    assert run.converged and 0 <= run.error < 1e-10
+    far = lin.gradient_descent_run(init, np.ones(1), X, X @ w_star, w_star, 50.0, 2000, 1e-8)
+    assert not far.converged and far.method.startswith("GD (diverged)")
 
 
 def test_ball_gradient_descent_encloses_the_float_run():
-    from flint import arb, fmpq
-
     rng = np.random.default_rng(1)
     layers = [0.3 * rng.standard_normal(s) for s in [(2, 2), (1, 2)]]
-    sigma = np.array([[fmpq(1, 2), fmpq(0)], [fmpq(0), fmpq(1, 4)]], dtype=object)
-    b = np.array([fmpq(1, 3), fmpq(-1, 5)], dtype=object)
+    X = np.array([[fmpq(1), fmpq(0)], [fmpq(0), fmpq(1, 2)]], dtype=object)
+    y = np.array([fmpq(2, 3), fmpq(-2, 5)], dtype=object)
     w_star = np.array([fmpq(2, 3), fmpq(-4, 5)], dtype=object)
     f = lambda A: np.asarray(A, dtype=float)  # noqa: E731
-    run = lin.gradient_descent_run(layers, np.ones(1), f(sigma), f(b), f(w_star), 0.25, 300, 0.0)
-    W, dist = lin.gradient_descent_ball(layers, np.array([fmpq(1)], dtype=object), sigma, b, w_star, fmpq(1, 4), 300, 256)
+    run = lin.gradient_descent_run(layers, np.ones(1), f(X), f(y), f(w_star), 0.25, 300, 0.0)
+    W, dist = lin.gradient_descent_ball(layers, np.array([fmpq(1)], dtype=object), X, y, w_star, fmpq(1, 4), 300, 256)
     assert all(abs(float(x.mid()) - y) < 1e-12 and float(x.rad()) < 1e-25 for Wb, Wf in zip(W, run.layers)
                for x, y in zip(Wb.ravel(), Wf.ravel()))
     assert isinstance(dist, arb) and abs(float(dist.mid()) - run.distance) < 1e-12

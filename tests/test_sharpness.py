@@ -1,4 +1,4 @@
-"""Marion–Chizat sharpness family (theorems/sharpness.py): every theorem reaches its verdict, every
+"""Marion–Chizat sharpness family (theorems/sharpness/): every theorem reaches its verdict, every
 mutated claim is refuted by the checker's own search and replays, and the S_min enclosure and the
 sharpness formulas agree with independent computations."""
 from __future__ import annotations
@@ -13,11 +13,15 @@ import sympy
 from flint import arb, fmpq
 
 from checker import Enclosure, linear as lin, registry
-from checker.arith import Precision, rational_power, rational_root, working_precision
+from checker import sharpness as sh
+from checker.regression import Regression, regression
+from checker.spectra import top_eigenvalue_exact
+from checker.arith import Precision, rational_array, rational_power, rational_root, to_jsonable, working_precision
 from checker.statements import enclose
 from checker.profiles import profile
 from checker.verdicts import Verdict
 from theorems import sharpness as mc
+from theorems.sharpness.systems import SCALES
 
 QUICK = profile("quick")
 FAST_SHRINK = dataclasses.replace(QUICK, shrink_seconds=0.5)  # refutation is found by the search; shrinking is capped
@@ -50,7 +54,7 @@ def test_every_theorem_has_a_mutation():
 def _instance(X, w_star, layers, eta="1") -> dict:
     X = np.array([[fmpq(x) for x in row] for row in X], dtype=object)
     w = np.array([fmpq(x) for x in w_star], dtype=object)
-    return {"X": mc.to_jsonable(X), "y": mc.to_jsonable(X @ w), "draw": "test", "layers": mc.to_jsonable(layers),
+    return {"X": to_jsonable(X), "y": to_jsonable(X @ w), "draw": "test", "layers": to_jsonable(layers),
             "eta_factor": eta}
 
 
@@ -66,19 +70,19 @@ def test_non_minimisers_and_singular_data_are_out_of_scope():
 def test_sharpness_formula_matches_the_full_hessian_and_the_certificate():
     rng = np.random.default_rng(0)
     X = rng.integers(-3, 4, size=(5, 3))
-    reg = mc.Regression(mc.rational_array(X.tolist()), mc.rational_array((X @ [1, -2, 1]).tolist()))
+    reg = Regression(rational_array(X.tolist()), rational_array((X @ [1, -2, 1]).tolist()))
     one = np.array([fmpq(1)], dtype=object)
-    upper = [mc.rational_array(rng.integers(-2, 3, size=s).tolist()) for s in [(3, 2), (1, 3)]]
-    layers = lin.complete_minimiser(upper, mc.rational_array(rng.integers(-2, 3, size=(2, 3)).tolist()), reg.w_star, one)
-    S_H = mc.sharpness_at_minimiser(layers, one, reg.sigma, 128)
-    S_full = mc.sharpness_full(layers, one, reg.sigma, reg.b, 128)
-    cR = mc.rayleigh_certificate(layers, one, reg.sigma, reg.w_star)
+    upper = [rational_array(rng.integers(-2, 3, size=s).tolist()) for s in [(3, 2), (1, 3)]]
+    layers = lin.complete_minimiser(upper, rational_array(rng.integers(-2, 3, size=(2, 3)).tolist()), reg.w_star, one)
+    S_H = sh.sharpness_at_minimiser(layers, one, reg.sigma, 128)
+    S_full = sh.sharpness_full(layers, one, reg, 128)
+    cR = sh.rayleigh_certificate(layers, one, reg.sigma, reg.w_star)
     with working_precision(128):
         assert arb(S_H).overlaps(arb(S_full)) and arb(S_H) >= cR
-    assert mc.hessian_gap(layers, one, reg.sigma, reg.b) == 0 == mc.spectrum_gap(layers, one, reg.sigma, reg.b)
+    assert sh.hessian_gap(layers, one, reg) == 0 == sh.spectrum_gap(layers, one, reg)
 
 
-def _smin_brute_force(reg: mc.Regression, L: int) -> float:
+def _smin_brute_force(reg: Regression, L: int) -> float:
     sigma, _, w = reg.floats
     M = np.outer(w, w)
     xs = np.exp(np.linspace(-8, 8, 40001))
@@ -89,28 +93,28 @@ def _smin_brute_force(reg: mc.Regression, L: int) -> float:
 @pytest.mark.parametrize("L", [2, 3, 5])
 def test_smin_enclosure_against_brute_force_and_constructions(L):
     X = [[2, 0, 0], [1, 1, 0], [0, -1, 3], [1, 2, 1]]
-    reg = mc.Regression(mc.rational_array(X), mc.rational_array((np.array(X) @ [1, 2, -1]).tolist()))
-    smin = mc.smin_enclosure(reg, L, 128)
+    reg = Regression(rational_array(X), rational_array((np.array(X) @ [1, 2, -1]).tolist()))
+    smin = sh.smin_enclosure(reg, L, 128)
     with working_precision(128):
         assert float(smin.rad()) < 1e-12 * float(smin.mid())
         assert float(smin.mid()) <= _smin_brute_force(reg, L) * (1 + 1e-6)
         assert float(smin.mid()) >= _smin_brute_force(reg, L) * (1 - 1e-3)
         bound = 2 * L * reg.a * arb(reg.wnorm2) ** (1 - fmpq(1, L))
-        assert smin > bound and smin < mc.sharpness_balanced(reg, L, 128)
+        assert smin > bound and smin < sh.sharpness_balanced(reg, L, 128)
         for t in (fmpq(1, 2), fmpq(1), fmpq(3, 2)):  # every aligned rank-one minimiser is at least as sharp
-            assert 2 * arb(mc.top_eigenvalue_exact(mc.smin_objective_matrix(reg, L, t), 128)) >= smin.lower()
+            assert 2 * arb(top_eigenvalue_exact(sh.smin_objective_matrix(reg, L, t), 128)) >= smin.lower()
 
 
 def test_smin_is_exact_when_the_bounds_meet():
     """w⋆ an eigenvector of Σ with the balanced point optimal: S_min = 2La‖w⋆‖^{2−2/L}, an exact rational."""
     X = [[1, 0], [0, 1]]
-    reg = mc.Regression(mc.rational_array(X), mc.rational_array([8, 0]))  # w⋆ = (8, 0), Σ = I/2
+    reg = Regression(rational_array(X), rational_array([8, 0]))  # w⋆ = (8, 0), Σ = I/2
     for L in (1, 2, 3):
-        expected = 2 * L * reg.a * mc.rational_power(reg.wnorm2, L - 1, L, 128)  # ‖w⋆‖^{2−2/L} = 8, 16: rational
-        assert mc.smin_enclosure(reg, L, 128) == expected
-    assert mc.sharpness_balanced(reg, 3, 128) == 48  # ‖w⋆‖^{1/3} = 2: the balanced minimiser is rational
+        expected = 2 * L * reg.a * rational_power(reg.wnorm2, L - 1, L, 128)  # ‖w⋆‖^{2−2/L} = 8, 16: rational
+        assert sh.smin_enclosure(reg, L, 128) == expected
+    assert sh.sharpness_balanced(reg, 3, 128) == 48  # ‖w⋆‖^{1/3} = 2: the balanced minimiser is rational
     with working_precision(128):  # ‖w⋆‖^{1/2} = 2√2: a ball around the same value
-        assert mc.sharpness_balanced(reg, 2, 128).contains(16)
+        assert sh.sharpness_balanced(reg, 2, 128).contains(16)
 
 
 def test_flow_limit_quantities_are_estimates_with_their_budget():
@@ -182,7 +186,7 @@ def test_instance_mix_is_mostly_deep_and_multidimensional():
     deep = sum(f["L"] >= 2 and f["d"] >= 2 for f in seen)
     assert deep > len(seen) / 2, deep
     assert {f["case"] for f in seen} >= {"generic", "w⋆ eigenvector", "Σ ∝ I", "repeated eigenvalues"}
-    assert {f["scale"] for f in seen} == set(mc.SCALES)
+    assert {f["scale"] for f in seen} == set(SCALES)
 
 
 def test_rebuttal_formula_is_not_the_balanced_sharpness_on_the_reviewers_instance():
@@ -202,7 +206,7 @@ def test_rebuttal_formula_is_not_the_balanced_sharpness_on_the_reviewers_instanc
 def test_singular_covariance_uses_the_minimum_norm_solution():
     X = [[1, 1], [2, 2], [1, 1]]
     inst = _instance(X, [1, 1], [np.array([[fmpq(1), fmpq(1)]], dtype=object)])
-    reg = mc.regression(inst)
+    reg = regression(inst)
     assert reg.singular and list(reg.w_star) == [1, 1] and mc.MIN.scope(inst, Precision()).startswith("Σ")
     assert mc.DEGENERATE.scope(inst, Precision()) is None
 

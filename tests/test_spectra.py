@@ -83,15 +83,12 @@ def test_hessian_of_a_deep_linear_net_by_every_method():
     q = lambda A: np.vectorize(lambda x: fmpq(int(x), 2), otypes=[object])(A)  # noqa: E731
     layers = [q(rng.integers(-3, 4, size=(widths[k + 1], widths[k]))) for k in range(3)]
     X, y = q(rng.integers(-3, 4, size=(5, 3))), q(rng.integers(-3, 4, size=5))
-    sigma, b, _ = lin.square_loss_moments(X, y)
     p = np.array([fmpq(1)], dtype=object)
-    exact = top_eigenvalue_exact(fmpq_mat(lin.hessian(layers, p, sigma, b).tolist()), BITS)
+    exact = top_eigenvalue_exact(fmpq_mat(lin.hessian(layers, p, X, y).tolist()), BITS)
     f = lambda A: np.asarray(A, dtype=float)  # noqa: E731
-    Wf, sf, bf, pf = [f(W) for W in layers], f(sigma), f(b), f(p)
-    shapes = lin.shapes(Wf)
-    lanczos = top_eigenvalue_lanczos(
-        lambda v: lin.flatten(lin.hvp(Wf, pf, sf, bf, lin.unflatten(v, shapes))), sum(W.size for W in Wf))
-    dense = top_eigenvalue_dense(lin.hessian(Wf, pf, sf, bf))
+    oracle, theta = lin.risk([f(W) for W in layers], f(p), f(X), f(y))
+    lanczos = top_eigenvalue_lanczos(lambda v: oracle.hvp(theta, v), theta.size)
+    dense = top_eigenvalue_dense(oracle.hessian(theta))
     value = float(arb(exact).mid()) if isinstance(exact, arb) else int(exact.p) / int(exact.q)
     assert dense == pytest.approx(value, rel=1e-12)
     assert abs(lanczos.value - value) <= lanczos.residual + 1e-10 * abs(value)
