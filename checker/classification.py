@@ -29,19 +29,18 @@ callers report the instance as undecided, which escalates the precision.
 :func:`steepest_velocity` is the steepest-descent velocity ``‖∇ℒ‖_*·u`` of
 :func:`checker.dynamics.steepest_direction` with its selection certified on balls.
 :class:`NormalisedObjective` is the oracle of loss-normalised time (``∇ℒ/ℒ``, finite however small
-``ℒ`` is) for float trajectories.  :func:`kkt_residual` is THEOREMS.md LL-T4.4's NNLS residual.
+``ℒ`` is) for float trajectories (the KKT residual of (P) is :func:`checker.svm.kkt_residual`).
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 from flint import arb, fmpq
 from hypothesis import strategies as st
-from scipy.optimize import nnls
 
 from .arith import rational_array, rational_str, working_precision
 from .dynamics import NORMS, steepest_direction
@@ -107,23 +106,45 @@ def norm_rate(theta: Sequence[Any], v: Sequence[Any], p: str) -> Any:
     raise ValueError(f"unknown norm {p!r}; choose one of {', '.join(NORMS)}")
 
 
-def steepest_velocity(grad: Sequence[Any], p: str) -> np.ndarray:
+def steepest_velocity(grad: Sequence[Any], p: str, vanishes: Callable[[np.ndarray], bool] | None = None) -> np.ndarray:
     """``‖∇ℒ‖_*·u`` with ``u ∈ argmax_{‖u‖_p≤1}⟨u, −∇ℒ⟩`` (:func:`checker.dynamics.steepest_direction`),
-    its selection certified when ``grad`` holds balls: every sign decided (ℓ∞; a coordinate that
-    is exactly 0 may take any ``u_i ∈ [−1, 1]``, and 0 is chosen) and the chosen largest ``|∂_iℒ|``
-    certainly largest (ℓ₁; at an exact tie any point of the face is admissible, and the first
-    index is chosen).  ``ArithmeticError`` when a ball cannot decide the selection."""
-    grad = np.asarray(grad, dtype=object)
+    its selection certified when ``grad`` holds balls.  ``vanishes(c)``, when given, decides exactly
+    whether ``⟨c, ∇ℒ⟩ = 0`` (:meth:`MarginState.vanishes`).  ℓ∞: a coordinate that is exactly 0 may take
+    any ``u_i ∈ [−1, 1]`` (0 is chosen: the ball is replaced by an exact 0), every other sign must be
+    certain; ℓ₁: the chosen coordinate must be certainly largest in ``|∂_iℒ|`` or exactly tied with
+    each competitor (at an exact tie every point of the face is admissible).  ``ArithmeticError``
+    when a ball cannot decide the selection (more precision decides it)."""
+    grad = np.array(grad, dtype=object)
+    size = len(grad)
+
+    def unit(i: int, j: int | None = None, sign: int = 1) -> np.ndarray:
+        c = np.array([0] * size, dtype=object)
+        c[i] = 1
+        if j is not None:
+            c[j] = sign
+        return c
+
+    if vanishes is not None:
+        for i, c in enumerate(grad):
+            if isinstance(c, arb) and c.contains(0) and not c.is_zero() and vanishes(unit(i)):
+                grad[i] = arb(0)
     if p == "linf":
         for c in grad:
             certain_sign(c)
     v = steepest_direction(grad, p)
     if p == "l1":
-        chosen = [j for j, c in enumerate(v) if not _is_zero(c)]
-        for i in chosen:  # at most one coordinate moves
+        for i in [j for j, c in enumerate(v) if not _is_zero(c)]:  # at most one coordinate moves
             for j, c in enumerate(grad):
-                if j != i and certain_sign(abs(grad[i]) - abs(c)) < 0:
-                    raise ArithmeticError(f"the largest |∂ℒ/∂θ_i| is not decided: {grad[i]} vs {c}")
+                if j == i:
+                    continue
+                try:
+                    wrong = certain_sign(abs(grad[i]) - abs(c)) < 0
+                except ArithmeticError:
+                    if vanishes is None or not (vanishes(unit(i, j, -1)) or vanishes(unit(i, j, 1))):
+                        raise ArithmeticError(f"the largest |∂ℒ/∂θ_i| is not decided: {grad[i]} vs {c}") from None
+                    wrong = False  # an exact tie |∂_iℒ| = |∂_jℒ|
+                if wrong:
+                    raise ArithmeticError(f"the selection {i} is not a largest |∂ℒ/∂θ_i| ({grad[i]} < {c})")
     return v
 
 
@@ -201,7 +222,7 @@ class Classification:
 
     def total(self, q: Sequence[Any]) -> arb:
         """``ℒ = Σ_n ℓ(q_n)`` in balls (at the current working precision)."""
-        return sum((self.loss.ball_ell(x) for x in q), arb(0))
+        return self.loss.ball_total(q)
 
     def scope(self, theta: Sequence[Any], bits: int) -> str | None:
         """None when every point is classified correctly and ``ℒ(θ) < ℓ(0)`` is certified (THEOREMS.md
@@ -242,6 +263,28 @@ class MarginState:
     z: arb
     grad: np.ndarray
     bits: int
+
+    def vanishes(self, c: Sequence[Any]) -> bool:
+        """Whether ``⟨c, ∇ℒ(θ)⟩ = 0`` exactly, for a rational vector ``c`` and exact ``θ`` with every
+        ``q_n > 0``.  ``∇ℒ = −Σ_v g(v)·C_v`` with ``C_v = Σ_{n: q_n = v}∇q_n`` over the distinct margin
+        values ``v``; the numbers ``g(v)`` are linearly independent over ℚ — for ``e^{−v}`` by
+        Lindemann–Weierstrass, for ``1/(1 + e^v)`` because with ``t = e^{1/Q}`` (``Q`` a common
+        denominator, ``t`` transcendental) they are the rational functions ``1/(1 + t^k)`` of distinct
+        ``k > 0``, whose poles at the primitive ``2k``-th roots of unity separate them — so the sum
+        vanishes exactly when every ``⟨c, C_v⟩`` does."""
+        if any(isinstance(x, arb) for x in self.theta) or not all(x > 0 for x in self.q):
+            raise ArithmeticError("exact vanishing needs exact parameters and positive margins")
+        groups: dict[Any, Any] = {}
+        for qn, gn in zip(self.q, self.problem.margin_gradients(self.theta)):
+            groups[qn] = groups[qn] + gn if qn in groups else gn
+        c = np.asarray(c, dtype=object)
+        return all(_dot(c, C) == 0 for C in groups.values())
+
+    def steepest_velocity(self, p: str) -> np.ndarray:
+        """The ``p``-steepest-descent velocity at ``θ`` (:func:`steepest_velocity`, exact zeros and ties
+        decided by :meth:`vanishes`)."""
+        with working_precision(self.bits):
+            return steepest_velocity(self.grad, p, self.vanishes)
 
     def smoothed_margin(self, p: str) -> arb:
         """``γ̃_p = ℓ^{-1}(ℒ)/‖θ‖_p^K``."""
@@ -310,6 +353,11 @@ class NormalisedObjective:
     (exponential loss; the logistic weights ``g(q_n)/ℒ`` likewise)."""
 
     problem: Classification
+    data: dict = field(init=False, repr=False, compare=False)  # (X, y) per float dtype, converted once
+
+    def __post_init__(self) -> None:
+        X, y = self.problem.X.astype(float), self.problem.y.astype(float)
+        object.__setattr__(self, "data", {np.dtype(t): (X.astype(t), y.astype(t)) for t in (np.float64, np.longdouble)})
 
     @property
     def samples(self) -> int:
@@ -317,8 +365,7 @@ class NormalisedObjective:
 
     def _weights(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The margins and the weights ``g(q_n)/ℒ`` in the dtype of ``θ``."""
-        dtype = theta.dtype
-        X, y = self.problem.X.astype(float).astype(dtype), self.problem.y.astype(float).astype(dtype)
+        X, y = self.data[theta.dtype]
         net = self.problem.net
         q = (net.forward(net.unflatten(theta), X) * y).reshape(-1)
         if self.problem.loss.name == "exp":
@@ -334,9 +381,8 @@ class NormalisedObjective:
     def _gradient(self, theta: np.ndarray, indices: Sequence[int]) -> np.ndarray:
         theta = np.asarray(theta)
         _, w = self._weights(theta)
-        dtype = theta.dtype
-        X, y = self.problem.X.astype(float).astype(dtype), self.problem.y.astype(float).astype(dtype)
-        G = np.zeros((self.samples, 1), dtype=dtype)
+        X, y = self.data[theta.dtype]
+        G = np.zeros((self.samples, 1), dtype=theta.dtype)
         idx = list(indices)
         G[idx, 0] = -y[idx, 0] * w[idx]
         net = self.problem.net
@@ -354,31 +400,6 @@ class NormalisedObjective:
         q = (net.forward(net.unflatten(np.asarray(theta, dtype=float)), self.problem.X.astype(float))
              * self.problem.y.astype(float)).reshape(-1)
         return self.problem.loss.log_total(q)
-
-
-def kkt_residual(problem: Classification, theta: np.ndarray) -> float:
-    """THEOREMS.md LL-T4.4's residual of ``min ½‖θ‖₂² s.t. q_n(θ) ≥ 1`` in Lyu–Li's (ε, δ)-KKT form,
-    in float64: rescale ``θ̃ = θ/q_min^{1/K}`` (so ``q_min = 1``), then
-    ``min_{λ≥0} √(‖θ̃ − Σλ_n∇q_n(θ̃)‖² + (Σλ_n(q_n(θ̃) − 1))²)/‖θ̃‖`` (one NNLS; complementary
-    slackness penalised rather than thresholded).  0 exactly at KKT points, which are the
-    critical points of ``γ̄₂`` on the sphere, along ``θ``.  Kinks: the network's selection."""
-    net, K = problem.net, problem.K
-    X, y = problem.X.astype(float), problem.y.astype(float)
-    theta = np.asarray(theta, dtype=float)
-    q = (net.forward(net.unflatten(theta), X) * y).reshape(-1)
-    qmin = float(q.min())
-    if qmin <= 0:
-        return math.inf
-    scaled = theta / qmin ** (1.0 / K)
-    params = net.unflatten(scaled)
-    grads = []
-    for n in range(len(q)):
-        G = np.zeros((len(q), 1))
-        G[n, 0] = y[n, 0]
-        grads.append(net.flatten(net.backward(params, X, G)))
-    A = np.vstack([np.array(grads).T, (q / qmin - 1.0)[None, :]])
-    _, residual = nnls(A, np.concatenate([scaled, [0.0]]))
-    return float(residual / np.linalg.norm(scaled))
 
 
 # ---------------------------------------------------------------------------- instances (strategies)

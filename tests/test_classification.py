@@ -1,12 +1,13 @@
 """checker.classification: exact margins, norms and their one-sided rates, margin rates against
-finite differences, the certified steepest-descent velocity, the float oracle of loss-normalised time."""
+finite differences, the certified steepest-descent velocity (exact zeros and ties), the float oracle
+of loss-normalised time; checker.maxmargin: exact ℓ1/ℓ∞ maximum margins against scipy's LP."""
 import numpy as np
 import pytest
 from flint import arb, fmpq
 
 from checker.arith import rational_array, working_precision
-from checker.classification import (Classification, NormalisedObjective, certain_sign, kkt_residual, norm, norm_power,
-                                    norm_rate, steepest_velocity)
+from checker.classification import (Classification, NormalisedObjective, certain_sign, norm, norm_power, norm_rate,
+                                    steepest_velocity)
 from checker.dynamics import steepest_direction
 from checker.nets import MLP, activation
 
@@ -74,7 +75,7 @@ def test_euler_defects_vanish_exactly_on_homogeneous_networks():
     assert list(defects) == [y * 3 for y in Y]  # ⟨θ, ∇f⟩ = 2f − c for a two-layer net with output bias c
 
 
-def test_normalised_oracle_is_the_gradient_over_the_loss_and_kkt_residual():
+def test_normalised_oracle_is_the_gradient_over_the_loss():
     problem = relu_problem()
     theta = np.array([float(c) for c in THETA])
     state = problem.state(THETA, 128)
@@ -83,6 +84,35 @@ def test_normalised_oracle_is_the_gradient_over_the_loss_and_kkt_residual():
     assert np.allclose(oracle.gradient(theta), expected, rtol=1e-12)
     assert np.allclose(oracle.gradient(theta.astype(np.longdouble)).astype(float), expected, rtol=1e-12)
     assert np.allclose(oracle.sample_gradient(theta, [0, 1, 2]), expected, rtol=1e-12)
-    linear = Classification.of(MLP((2, 1), ()), [["1", "1"]], [1], "exp")
-    assert kkt_residual(linear, np.array([2.0, 2.0])) < 1e-12  # one point: the SVM direction is x itself
-    assert kkt_residual(linear, np.array([2.0, 1.0])) > 1e-2
+
+
+def test_exact_vanishing_decides_zero_gradient_coordinates_and_ties():
+    # two points with equal margins whose contributions to ∂ℒ/∂w_2 cancel exactly: w = (1, 0)
+    problem = Classification.of(MLP((2, 1), ()), [["1", "1"], ["1", "-1"]], [1, 1], "exp")
+    state = problem.state(rational_array(["1", "0"]), 128)
+    assert state.vanishes([0, 1]) and not state.vanishes([1, 0])
+    v = state.steepest_velocity("linf")  # ∂ℒ/∂w_2 = 0 exactly: u_2 = 0 is admissible
+    assert certain_sign(v[0]) == 1 and v[1] == 0
+    tied = Classification.of(MLP((2, 1), ()), [["1", "1"]], [1], "logistic").state(rational_array(["1", "1"]), 128)
+    assert tied.vanishes([1, -1])  # |∂_1ℒ| = |∂_2ℒ| exactly: either coordinate is a steepest ℓ1 move
+    assert sum(1 for c in tied.steepest_velocity("l1") if not c == 0) == 1
+
+
+def test_exact_max_margins_agree_with_linprog():
+    from scipy.optimize import linprog
+
+    from checker.maxmargin import max_margin
+
+    rows = rational_array([["1", "3"], ["2", "1/2"], ["1/3", "2"], ["-1", "5"]])
+    A = rows.astype(float)
+    d = 2
+    for p in ("l1", "linf"):
+        gamma, w = max_margin(rows, p)
+        assert all(sum(a * b for a, b in zip(r, w)) >= 1 for r in rows)
+        k = 1 if p == "linf" else d
+        c = np.r_[np.zeros(d), np.ones(k)]
+        box = np.eye(d) if p == "l1" else np.eye(d)
+        slack = -np.eye(d) if p == "l1" else -np.ones((d, 1))
+        A_ub = np.vstack([np.c_[-A, np.zeros((len(A), k))], np.c_[box, slack], np.c_[-box, slack]])
+        res = linprog(c, A_ub=A_ub, b_ub=np.r_[-np.ones(len(A)), np.zeros(2 * d)], bounds=[(None, None)] * (d + k))
+        assert abs(float(gamma) - 1 / res.fun) < 1e-9
