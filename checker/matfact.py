@@ -15,11 +15,15 @@ so ‖G_T − G_0‖_F ≤ Σ_{t<T} η_t²‖D_t‖_F (the a-posteriori drift bo
 * planted targets M = P diag(σ) Qᵀ with *exactly* orthonormal rational P, Q (products of
   Householder reflections of integer vectors), so the singular values are exactly σ;
 * power-law step schedules η_t = c·(t + t0)^{−s} with rigorous clocks Σ η_t (Hurwitz zeta);
-* gradient descent in float64 (:func:`gd_float`, fast trajectories) and in arb balls
-  (:func:`gd_ball`, enclosures of the exact iterates, imbalance and drift bound);
+* the objective as the oracle of :mod:`checker.dynamics` (:class:`Factorisation`); gradient descent
+  in float64 (:func:`gd_float`, that rule iterated by :func:`checker.integrators.iterate`, with
+  its error estimate) and in arb balls (:func:`gd_ball`, enclosures of the exact iterates,
+  imbalance and drift bound);
 * a-priori bounds for the rest of a run with a finite remaining clock (:func:`iterate_bound`,
-  :func:`movement_bound`), the dense Hessian (:func:`hessian`) and its exact top eigenvalue
-  (:func:`exact_top_eigenvalue`), and a least-squares linear rate (:func:`linear_rate`);
+  :func:`movement_bound`, :func:`remaining_movement`) and the limit they enclose
+  (:func:`limit_residual`), the dense Hessian (:func:`hessian`) and its exact top eigenvalue
+  (:func:`exact_top_eigenvalue`), the exact rank-one minimiser nearest a point
+  (:func:`rank_one_minimiser`), and a least-squares linear rate (:func:`linear_rate`);
 * the strategy :func:`rationals_between` the factorisation instances draw their constants with.
 
 Nothing here knows any paper; the theorems that use it live in ``theorems/``.
@@ -37,6 +41,8 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from .arith import working_precision
+from .dynamics import gradient_descent
+from .integrators import iterate
 
 
 # --------------------------------------------------------------------------- instance constants
@@ -210,6 +216,30 @@ def exact_top_eigenvalue(H: np.ndarray) -> tuple[Any, str]:
     return max(roots, key=lambda b: b.mid()), "largest isolated root of the exact characteristic polynomial"
 
 
+# --------------------------------------------------------------------------- the objective as an oracle
+@dataclass(frozen=True)
+class Factorisation:
+    """f(U, V) = ½‖UVᵀ − M‖_F² over θ = (vec U, vec V) (rows of U, then rows of V): the oracle of the
+    training rules of :mod:`checker.dynamics` (``gradient`` = (RV, RᵀU) flattened)."""
+
+    M: np.ndarray
+    d1: int
+    k: int
+
+    samples = 1
+
+    def split(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        n = self.d1 * self.k
+        return theta[:n].reshape(self.d1, self.k), theta[n:].reshape(-1, self.k)
+
+    def gradient(self, theta: np.ndarray) -> np.ndarray:
+        gu, gv = gradients(*self.split(theta), self.M)
+        return np.concatenate([gu.ravel(), gv.ravel()])
+
+    def sample_gradient(self, theta: np.ndarray, indices: Any) -> np.ndarray:
+        return self.gradient(theta)
+
+
 # --------------------------------------------------------------------------- float64 runs
 @dataclass
 class FloatRun:
@@ -218,6 +248,8 @@ class FloatRun:
     ``residual[t]`` = ‖R_t‖_F for t = 0…steps; ``drift[t]`` = ‖D_t‖_F and ``etas[t]`` = η_t for
     t < steps; ``imbalance[j]`` = ‖G‖_F at step ``imbalance_steps[j]`` (every ``imbalance_every``
     steps and at the end).  ``diverged`` is True when the iterates left float64 or blew up.
+    ``error`` estimates the largest error of the final (U, V) (the difference to the same iteration
+    in extended precision, :func:`checker.integrators.iterate`; inf for a diverged run).
     """
 
     U: np.ndarray
@@ -229,6 +261,7 @@ class FloatRun:
     imbalance: np.ndarray
     imbalance_steps: np.ndarray
     diverged: bool = False
+    error: float = 0.0
 
     @property
     def drift_bound(self) -> np.ndarray:
@@ -243,54 +276,59 @@ class FloatRun:
 
 def gd_float(U0: np.ndarray, V0: np.ndarray, M: np.ndarray, etas: np.ndarray, *,
              stop_below: float = 0.0, imbalance_every: int = 1, blowup: float = 1e100) -> FloatRun:
-    """Run gradient descent in float64 for ``len(etas)`` steps (or until ‖R_t‖_F ≤ ``stop_below``).
+    """Gradient descent (:func:`checker.dynamics.gradient_descent` with the schedule ``etas`` on
+    :class:`Factorisation`, by :func:`checker.integrators.iterate`) in float64 for ``len(etas)``
+    steps, or until ‖R_t‖_F ≤ ``stop_below``; a residual above ``blowup`` or a non-finite one stops
+    the run with ``diverged`` set.
 
-    The loop is written for small matrices: U and V are views of one stacked array W (likewise
-    the gradient), every product goes into a preallocated buffer, and the Gram matrices (RV)ᵀRV
-    and (RᵀU)ᵀRᵀU are stored per step so that the norms of D_t are formed at the end.  A residual
-    above ``blowup`` or a non-finite one stops the run with ``diverged`` set.
+    The iteration runs in chunks of doubling length (64, 128, …), each continuing from the last
+    (``iterate`` has no stopping rule yet); the records (residuals, drift terms ‖D_t‖_F, imbalances)
+    are formed from the iterates afterwards, and ``error`` sums the chunks' differences to extended
+    precision (local errors added up; their amplification along the run is not counted).
     """
     d1, k = U0.shape
-    W = np.ascontiguousarray(np.vstack([U0, V0]), dtype=float)
-    U, V = W[:d1], W[d1:]
-    grad = np.empty_like(W)
-    gu, gv = grad[:d1], grad[d1:]
-    M = np.ascontiguousarray(M, dtype=float)
-    R = np.empty_like(M)
+    oracle = Factorisation(np.ascontiguousarray(M, dtype=float), d1, k)
+    M = oracle.M
     n = len(etas)
-    res2 = np.empty(n + 1)
-    gram_u = np.empty((n, k, k))
-    gram_v = np.empty((n, k, k))
-    imb, imb_steps = [], []
-    dot, vdot = np.dot, np.vdot
-    stop2, blow2 = stop_below * stop_below, blowup * blowup
+    states = [np.concatenate([np.asarray(U0, float).ravel(), np.asarray(V0, float).ravel()])]
+    checked, done, chunk, error, stop = 0, 0, 64, 0.0, None
     with np.errstate(over="ignore", invalid="ignore"):
-        for t in range(n + 1):
-            dot(U, V.T, out=R)
-            R -= M
-            r2 = vdot(R, R)
-            res2[t] = r2
-            if t % imbalance_every == 0:
-                imb.append(U.T @ U - V.T @ V)
-                imb_steps.append(t)
-            if not r2 <= blow2 or r2 <= stop2 or t == n:
+        while True:
+            res = _residual_norms(oracle, states[checked:])
+            bad = np.flatnonzero(~(res <= blowup) | (res <= stop_below))
+            if bad.size:
+                stop = checked + int(bad[0])
                 break
-            dot(R, V, out=gu)
-            dot(R.T, U, out=gv)
-            dot(gu.T, gu, out=gram_u[t])
-            dot(gv.T, gv, out=gram_v[t])
-            grad *= etas[t]
-            W -= grad
-    if imb_steps[-1] != t:
-        imb.append(U.T @ U - V.T @ V)
-        imb_steps.append(t)
-    D = gram_u[:t] - gram_v[:t]
+            checked = len(states)
+            if done == n:
+                stop = done
+                break
+            rule = gradient_descent(lambda t, offset=done: etas[offset + t])
+            sol = iterate(rule, oracle, states[-1], range(1, min(chunk, n - done) + 1))
+            states += sol.thetas
+            done, chunk, error = done + len(sol.thetas), 2 * chunk, error + float(sol.error[-1])
+        Th = np.array(states[:stop + 1])
+        Us, Vs = Th[:, :d1 * k].reshape(-1, d1, k), Th[:, d1 * k:].reshape(len(Th), -1, k)
+        R = Us @ Vs.transpose(0, 2, 1) - M
+        residual = np.sqrt(np.einsum("tij,tij->t", R, R))
+        gu, gv = R[:-1] @ Vs[:-1], R[:-1].transpose(0, 2, 1) @ Us[:-1]
+        D = gu.transpose(0, 2, 1) @ gu - gv.transpose(0, 2, 1) @ gv
+        marks = sorted(set(range(0, stop + 1, imbalance_every)) | {stop})
+        G = Us[marks].transpose(0, 2, 1) @ Us[marks] - Vs[marks].transpose(0, 2, 1) @ Vs[marks]
+    diverged = not residual[-1] <= blowup
     return FloatRun(
-        U=U.copy(), V=V.copy(), steps=t, residual=np.sqrt(res2[:t + 1]),
-        drift=np.sqrt(np.einsum("tij,tij->t", D, D)), etas=np.asarray(etas[:t], dtype=float),
-        imbalance=np.array([np.linalg.norm(g) for g in imb]), imbalance_steps=np.array(imb_steps),
-        diverged=not res2[t] <= blow2,
+        U=Us[-1].copy(), V=Vs[-1].copy(), steps=stop, residual=residual,
+        drift=np.sqrt(np.einsum("tij,tij->t", D, D)), etas=np.asarray(etas[:stop], dtype=float),
+        imbalance=np.sqrt(np.einsum("tij,tij->t", G, G)), imbalance_steps=np.array(marks),
+        diverged=diverged, error=math.inf if diverged else error,
     )
+
+
+def _residual_norms(oracle: Factorisation, states: list[np.ndarray]) -> np.ndarray:
+    Th = np.array(states)
+    d1, k = oracle.d1, oracle.k
+    R = Th[:, :d1 * k].reshape(-1, d1, k) @ Th[:, d1 * k:].reshape(len(Th), -1, k).transpose(0, 2, 1) - oracle.M
+    return np.sqrt(np.einsum("tij,tij->t", R, R))
 
 
 def gd_float_resume(run: FloatRun, M: np.ndarray, etas: np.ndarray, **options: Any) -> FloatRun:
@@ -303,7 +341,7 @@ def gd_float_resume(run: FloatRun, M: np.ndarray, etas: np.ndarray, **options: A
         drift=np.concatenate([run.drift, more.drift]), etas=np.concatenate([run.etas, more.etas]),
         imbalance=np.concatenate([run.imbalance[:-1], more.imbalance]),
         imbalance_steps=np.concatenate([run.imbalance_steps[:-1], more.imbalance_steps + run.steps]),
-        diverged=more.diverged,
+        diverged=more.diverged, error=run.error + more.error,
     )
 
 
@@ -419,6 +457,54 @@ def movement_bound(S: arb, norm_m: arb, width: int, tail_clock: arb) -> arb:
     ‖U_∞V_∞ᵀ − U_TV_Tᵀ‖_F ≤ 2S²(‖M‖_F + √k S²)·Σ_{t≥T} η_t (and the limit exists).
     """
     return 2 * S * S * (norm_m + arb(width).sqrt() * S * S) * tail_clock
+
+
+def remaining_movement(U: np.ndarray, V: np.ndarray, sigma1: Any, norm_m: arb, width: int, tail_clock: arb | None,
+                       bits: int = 64) -> float:
+    """Float screening of :func:`movement_bound` after a run ending at (U, V) with remaining clock
+    ``tail_clock``: how far UVᵀ can still move (inf when the clock is infinite or
+    :func:`iterate_bound` finds no bound)."""
+    if tail_clock is None:
+        return math.inf
+    with working_precision(bits):
+        S = iterate_bound(arb(np.linalg.norm(U)), arb(np.linalg.norm(V)), arb(sigma1), tail_clock)
+        return math.inf if S is None else float(movement_bound(S, norm_m, width, tail_clock).upper())
+
+
+def limit_residual(ball: BallRun, sigma1: Any, norm_m: arb, width: int, tail_clock: arb) -> tuple[arb, str] | None:
+    """An enclosure of ‖U_∞V_∞ᵀ − M‖_F/‖M‖_F from a ball run and the remaining clock: the enclosed
+    ‖R_T‖_F widened by :func:`movement_bound` (the limit exists: the remaining path is finite), with
+    a note; None when :func:`iterate_bound` finds no a-priori bound for the rest of the run."""
+    S = iterate_bound(frobenius(ball.U), frobenius(ball.V), arb(sigma1), tail_clock)
+    if S is None:
+        return None
+    move = movement_bound(S, norm_m, width, tail_clock)
+    lo = arb(ball.residual.lower()) - arb(move.upper())
+    hi = arb(ball.residual.upper()) + arb(move.upper())
+    return lo.union(hi).nonnegative_part() / norm_m, (
+        f"rigorous: ball run to T={ball.steps}, remaining clock ≤ {float(tail_clock.upper()):.3g}, "
+        f"iterates ≤ {float(S.upper()):.3g}, limit within {float(move.upper()):.2g}")
+
+
+def rank_one_minimiser(target: Target, size: float) -> tuple[np.ndarray, np.ndarray]:
+    """The exact global minimiser (s·u⋆, (σ1/s)·v⋆) of a rank-one target M = σ1u⋆v⋆ᵀ nearest a
+    point with ‖u‖ = ``size``: s = ``size`` rounded to a rational (denominator ≤ 10⁶); a size that is
+    not finite or not within a factor 10³ of √σ1 (a diverged run) gives the balanced one, s ≈ √σ1."""
+    sigma1 = target.sigmas[0]
+    root = math.sqrt(float(sigma1))
+    if not (math.isfinite(size) and 1e-3 * root <= size <= 1e3 * root):
+        size = root
+    f = Fraction(size).limit_denominator(10 ** 6)
+    s = fmpq(f.numerator, f.denominator)
+    ustar = np.array([[x] for x in target.P.entries()], dtype=object)
+    vstar = np.array([[x] for x in target.Q.entries()], dtype=object)
+    return ustar * s, vstar * (sigma1 / s)
+
+
+def first_below(values: np.ndarray, level: float) -> int | None:
+    """The first index t with values[t] ≤ level, or None."""
+    hits = np.flatnonzero(values <= level)
+    return int(hits[0]) if hits.size else None
 
 
 # --------------------------------------------------------------------------- rates
