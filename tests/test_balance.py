@@ -24,7 +24,11 @@ THEOREMS = {
     "DHL-REV-RATIO-SMALL": {Verdict.CERTIFIED}, "DHL-REV-GD-LAYER": {Verdict.CERTIFIED},
     "DHL-REV-GD-DEPTH": {Verdict.CERTIFIED}, "DHL-REV-WN-DIRECTION": {Verdict.PASSED},
     "DHL-REV-WN-GAIN": {Verdict.PASSED}, "DHL-REV-WN-GD": {Verdict.PASSED},
+    "DHL-REV-HB-RATE": {Verdict.PROVED}, "DHL-REV-HB-LAW": {Verdict.PROVED}, "DHL-REV-HB-GD-D": {Verdict.PROVED},
+    "DHL-REV-HB-GD-Q": {Verdict.PROVED}, "DHL-REV-RES-W": {Verdict.PROVED},
 }
+#: reviewers' claims that fail (expect="fails"): refuted by the search with an exact instance
+REFUTED_CLAIMS = ["DHL-REV-RATIO-LARGE", "DHL-REV-HB", "DHL-REV-HB-GD", "DHL-REV-RES-N"]
 MUTATIONS = sorted(i for i in STATEMENTS if i.startswith("MUT-DHL-") and not i.startswith("MUT-DHL-T3"))
 
 
@@ -38,10 +42,15 @@ def test_mutation_is_refuted_and_replays(sid):
     assert_refuted_and_replays(STATEMENTS[sid], QUICK, QUICK)
 
 
-def test_ratio_balance_from_order_one_starts_is_refuted_by_a_ball_witness():
-    assert_refuted_and_replays(STATEMENTS["DHL-REV-RATIO-LARGE"], QUICK, QUICK)
-    res = run_statement(STATEMENTS["DHL-REV-RATIO-LARGE"], QUICK, seed=0, database_dir=None)
-    assert res.refutation_evidence in ("exact", "ball")
+@pytest.mark.parametrize("sid", REFUTED_CLAIMS)
+def test_reviewers_refuted_claims_fail_by_an_exact_or_ball_witness(sid):
+    """Ratio balance from order-1 starts (a ball witness); balance under heavy-ball flow and one heavy-ball step
+    (drawn position and velocity) and of the residual blocks N_k (exact rational instances)."""
+    assert_refuted_and_replays(STATEMENTS[sid], QUICK, QUICK)
+    res = run_statement(STATEMENTS[sid], QUICK, seed=0, database_dir=None)
+    assert res.refutation_evidence == ("ball" if sid == "DHL-REV-RATIO-LARGE" else "exact")
+    if "HB" in sid:
+        assert "aux" in res.counterexample  # the velocity is part of the witness
 
 
 def test_every_theorem_has_a_mutation():
@@ -59,7 +68,8 @@ def test_instances_outside_the_hypotheses_are_out_of_scope_not_failures():
     assert "not positively homogeneous" in res.message
 
 
-SIZE_FREE = ["DHL-I1", "DHL-T2.1", "DHL-C2.1", "DHL-LIN", "DHL-K", "DHL-GD", "DHL-MF", "DHL-T2.3"]
+SIZE_FREE = ["DHL-I1", "DHL-T2.1", "DHL-C2.1", "DHL-LIN", "DHL-K", "DHL-GD", "DHL-MF", "DHL-T2.3", "DHL-REV-HB-LAW",
+             "DHL-REV-HB-GD-D", "DHL-REV-HB-GD-Q", "DHL-REV-RES-W"]
 
 
 @pytest.mark.parametrize("sid", SIZE_FREE)
@@ -74,6 +84,12 @@ def test_per_neuron_proof_fails_with_k_replaced_by_1_and_with_a_missing_factor()
     assert not balance.neuron_proof(1, factor=2).holds
     assert not balance._conv_proof(factor=2).holds
     assert not balance.gd_expansion_proof(eta_power=1).holds  # η in place of η²
+
+
+def test_momentum_proofs_fail_without_the_friction_or_with_beta_replaced_by_one():
+    assert balance.heavy_ball_flow_proof().holds and balance.heavy_ball_step_proof().holds
+    assert not balance.heavy_ball_flow_proof(gamma=0).holds  # Q̇ = P
+    assert not balance.heavy_ball_step_proof(beta=1).holds  # Q' = Q + P'
 
 
 def test_matrix_proofs_fail_for_a_wrong_transpose_and_a_missing_factor():

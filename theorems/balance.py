@@ -16,6 +16,7 @@ SymPy and finite differences in ``tests/test_nets.py``.
 """
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -25,14 +26,15 @@ from hypothesis import strategies as st
 
 from checker import Enclosure, MeasurementError, Precision, Proof, System, system_family, theorem
 from checker.arith import ball_array, rational, rational_array, rational_str, working_precision
-from checker.dynamics import gradient_descent, gradient_flow
+from checker.dynamics import gradient_descent, gradient_flow, heavy_ball, heavy_ball_flow
 from checker.integrators import iterate, solve
 from checker.losses import loss
 from checker.matfact import drift_term, imbalance
-from checker.nets import Conv1D, MLP, WeightNormMLP, activation
+from checker.nets import Conv1D, MLP, ResidualMLP, WeightNormMLP, activation
 from checker.objectives import Objective
 from checker.quantities import quantity
 from checker.proofs import ALL_SIZES, MatrixAlgebra, combine_proofs, prove_rescaling_identity
+from checker.training import layer_imbalance, momentum_imbalance, parameter_instances, training_system, velocity_imbalance
 from checker.strategies import FACTORISATION_CASES, NETWORK_CASES, conv_instances, factorisation_instances, mlp_instances, orthogonal_part
 
 SOURCE = "Du, Hu & Lee, NeurIPS 2018, arXiv:1806.00900"
@@ -382,12 +384,16 @@ def _proof_LIN() -> Proof:
     return net["alg"].prove(net["gradients"] + [("d/dt(W_hW_hᵀ − W_{h+1}ᵀW_{h+1})", _gram_flow(net))], LINEAR_ARGUMENT)
 
 
-def _proof_C21() -> Proof:
+def linear_layer_proof(argument: str = LINEAR_ARGUMENT) -> Proof:
+    """d/dt(‖W_h‖² − ‖W_{h+1}‖²) = 0 for linear layers of any depth and widths: the trace of DHL-LIN."""
     net = linear_network()
-    linear = net["alg"].prove(net["gradients"] + [("d/dt(‖W_h‖² − ‖W_{h+1}‖²) = tr of the matrix flow",
-                                                    net["alg"].trace(_gram_flow(net)))], LINEAR_ARGUMENT)
+    return net["alg"].prove(net["gradients"] + [("d/dt(‖W_h‖² − ‖W_{h+1}‖²) = tr of the matrix flow",
+                                                  net["alg"].trace(_gram_flow(net)))], argument)
+
+
+def _proof_C21() -> Proof:
     return combine_proofs([("every 1-homogeneous φ: per-neuron law summed over the layer", neuron_proof(1, layer=True)),
-                           ("linear layers: trace of the DHL-LIN matrix identity", linear)], ALL_SIZES)
+                           ("linear layers: trace of the DHL-LIN matrix identity", linear_layer_proof())], ALL_SIZES)
 
 
 def _proof_GD() -> Proof:
@@ -1043,6 +1049,258 @@ theorem(
     notes="The first-order term −2η⟨∂L/∂v_i, v_i⟩ vanishes by scale invariance, so the direction's norm only grows "
           "under GD (the effective step on the direction shrinks like 1/‖v_i‖²). Squared loss; balls.",
 )
+
+
+# (c) Momentum and residual parametrisations (issue 9 item 5; issue 12 item 1(c)).  Heavy-ball flow
+# θ̇ = V, V̇ = −γV − ∇ℒ and Polyak's heavy ball m' = βm − η∇ℒ, θ' = θ + m', at drawn positions and
+# velocities; for a pair of layers (h, h+1) = (1, 2) of a network with 1-homogeneous activations,
+#   D = ‖W_h‖² − ‖W_{h+1}‖²,  Q = ⟨W_h, V_h⟩ − ⟨W_{h+1}, V_{h+1}⟩,  P = ‖V_h‖² − ‖V_{h+1}‖².
+# Flow: Ḋ = 2Q (θ̇ = V) and Q̇ = P + ⟨W_h, V̇_h⟩ − ⟨W_{h+1}, V̇_{h+1}⟩ = P − γQ − (⟨W_h, ∇_hℒ⟩ −
+# ⟨W_{h+1}, ∇_{h+1}ℒ⟩) = P − γQ, the bracket vanishing by DHL's layer identity (the lemma of DHL-C2.1).
+# So D̈ + γḊ = 2P: the balance is a damped oscillator driven by the kinetic imbalance, conserved only
+# while P and Q vanish (at rest it is stationary to second order, not conserved).  Discrete, with
+# (θ, m) the state before a step and primes after it: ΔD = 2⟨W_h, m'_h⟩ + ‖m'_h‖² − (h+1 terms)
+# = 2βQ + P' − 2η·(bracket) = 2βQ + P', and Q' = ⟨W_h + m'_h, m'_h⟩ − … = βQ + P' (β = 0 is DHL-GD).
+
+HB_GAMMA, HB_ETA, HB_BETA = rational("3/2"), rational("1/3"), rational("9/10")
+MOMENTUM_OBSERVABLES = {  # D, Q, P as display names: compound ones would print unbracketed inside products
+    "balance": dataclasses.replace(layer_imbalance(1), latex="D"),
+    "cross": dataclasses.replace(momentum_imbalance(1), latex="Q"),
+    "kinetic": dataclasses.replace(velocity_imbalance(1), latex="P"),
+}
+HB_ARGUMENT = ("Layers h, h+1 of any network: W_h (n_h × n_{h−1}), W_{h+1} (n_{h+1} × n_h), velocities V (same shapes), "
+               "gradients G_h = ∂ℒ/∂W_h, G_{h+1} abstract; D = tr(W_hᵀW_h) − tr(W_{h+1}ᵀW_{h+1}), Q = tr(W_hᵀV_h) − "
+               "tr(W_{h+1}ᵀV_{h+1}), P = tr(V_hᵀV_h) − tr(V_{h+1}ᵀV_{h+1}), B = tr(W_hᵀG_h) − tr(W_{h+1}ᵀG_{h+1}).")
+
+
+def _momentum_instances(activations: tuple[str, ...], depth: tuple[int, int], width: tuple[int, int]) -> st.SearchStrategy:
+    """Feed-forward networks (activations per hidden layer from ``activations``, leaky slopes and φ'(0)
+    drawn) with exact data, parameters θ and a velocity (or last displacement) drawn independently."""
+    @st.composite
+    def draw(d: Any) -> dict:
+        N = d(st.integers(*depth))
+        inst = {"widths": [d(st.integers(1, 3))] + [d(st.integers(*width)) for _ in range(N - 1)] + [d(st.integers(1, 2))],
+                "activations": [d(st.sampled_from(activations)) for _ in range(N - 1)],
+                "slopes": [d(st.integers(1, 6).map(lambda n: f"{n}/7")) for _ in range(N - 1)],
+                "at_zero": [d(st.integers(0, 4).map(lambda n: f"{n}/4")) for _ in range(N - 1)]}
+        inst.update(d(parameter_instances(_network(inst, False), aux=1)))
+        return inst
+
+    return draw()
+
+
+def _momentum_system(rule: Any, activations: tuple[str, ...] = ("linear", "relu", "leaky_relu")) -> System:
+    return training_system(f"momentum_mlp({rule.name}, {'+'.join(activations)})", network=lambda inst: _network(inst, False),
+                           instances=_momentum_instances(activations, (2, 3), (1, 3)), rule=rule,
+                           observables=MOMENTUM_OBSERVABLES,
+                           description=f"{rule.name} on a feed-forward network, exact position and velocity drawn",
+                           hypotheses=("no biases", "1-homogeneous activations"),
+                           features=lambda inst: {"depth": len(inst["widths"]) - 1, "activation": inst["activations"][0]})
+
+
+HEAVY_BALL_FLOW = _momentum_system(heavy_ball_flow(HB_GAMMA))
+HEAVY_BALL = _momentum_system(heavy_ball(HB_ETA, HB_BETA))
+
+
+def _two_layers(alg: MatrixAlgebra) -> dict[str, Any]:
+    n0, n1, n2 = sympy.symbols("n_{h-1} n_h n_{h+1}", integer=True, positive=True)
+    m = {f"{x}{k}": alg.matrix(f"{x}_{{{'h' if k == 0 else 'h+1'}}}", *((n1, n0) if k == 0 else (n2, n1)))
+         for x in "WVG" for k in (0, 1)}
+    inner = lambda A, B: alg.trace(alg.T(A) * B)  # noqa: E731
+    pair = lambda A, B: inner(m[f"{A}0"], m[f"{B}0"]) - inner(m[f"{A}1"], m[f"{B}1"])  # noqa: E731
+    return {**m, "inner": inner, "D": pair("W", "W"), "Q": pair("W", "V"), "P": pair("V", "V"), "B": pair("W", "G")}
+
+
+def heavy_ball_flow_proof(gamma: Any = sympy.Symbol("gamma", positive=True)) -> Proof:
+    """Ḋ = 2Q and Q̇ + γQ = P along θ̇ = V, V̇ = −γV − G, for layers of every size and any network
+    with 1-homogeneous activations: an expansion (with the bracket B kept) and DHL's layer lemma B = 0.
+    ``gamma`` is the damping written into the claim (a different one makes the proof fail)."""
+    g = sympy.Symbol("gamma", positive=True)
+    alg = MatrixAlgebra()
+    x = _two_layers(alg)
+
+    def rate(k: int, word: Any) -> Any:  # d/dt of a word in W_k, V_k along the heavy-ball field
+        W, V, G = x[f"W{k}"], x[f"V{k}"], x[f"G{k}"]
+        return alg.derivative(word, W, V) + alg.derivative(word, V, -g * V - G)
+
+    d_dt = lambda A, B: alg.trace(rate(0, alg.T(x[f"{A}0"]) * x[f"{B}0"])) - alg.trace(rate(1, alg.T(x[f"{A}1"]) * x[f"{B}1"]))  # noqa: E731
+    expansion = alg.prove([("Ḋ − 2Q", d_dt("W", "W") - 2 * x["Q"]),
+                           ("Q̇ + γQ − P + B", d_dt("W", "V") + gamma * x["Q"] - x["P"] + x["B"])],
+                          HB_ARGUMENT + " Heavy-ball flow Ẇ = V, V̇ = −γV − G.")
+    return combine_proofs([("expansion along the heavy-ball field", expansion),
+                           ("B = 0 for every 1-homogeneous φ (DHL-C2.1's layer lemma)", neuron_proof(1, layer=True))],
+                          ALL_SIZES)
+
+
+def heavy_ball_step_proof(beta: Any = sympy.Symbol("beta", positive=True)) -> Proof:
+    """ΔD = 2βQ + P' and Q' = βQ + P' for one step m' = βm − ηG, W' = W + m' (state (W, m) before the
+    step, primes after it), layers of every size; ``beta`` is the momentum written into the claims."""
+    b = sympy.Symbol("beta", positive=True)
+    alg = MatrixAlgebra()
+    x = _two_layers(alg)
+    m1 = [b * x[f"V{k}"] - ETA * x[f"G{k}"] for k in (0, 1)]
+    w1 = [x[f"W{k}"] + m1[k] for k in (0, 1)]
+    pair = lambda A, B: x["inner"](A[0], B[0]) - x["inner"](A[1], B[1])  # noqa: E731
+    P1 = pair(m1, m1)
+    expansion = alg.prove([("ΔD − 2βQ − P' + 2ηB", pair(w1, w1) - x["D"] - 2 * beta * x["Q"] - P1 + 2 * ETA * x["B"]),
+                           ("Q' − βQ − P' + ηB", pair(w1, m1) - beta * x["Q"] - P1 + ETA * x["B"])],
+                          HB_ARGUMENT + " One heavy-ball step m' = βV − ηG, W' = W + m' (V: the last displacement m).")
+    return combine_proofs([("expansion of one heavy-ball step", expansion),
+                           ("B = 0 for every 1-homogeneous φ (DHL-C2.1's layer lemma)", neuron_proof(1, layer=True))],
+                          ALL_SIZES)
+
+
+theorem(
+    "DHL-REV-HB",
+    title="(reviewers) Momentum: heavy-ball flow conserves the layer balance ‖W₁‖² − ‖W₂‖² (refuted)",
+    source=f"reviewers' question on {SOURCE}, Cor 2.1: momentum",
+    system=HEAVY_BALL_FLOW,
+    conclusion="d_balance == 0",
+    expect="fails",
+    notes="Along θ̈ + γθ̇ = −∇ℒ (γ = 3/2) at a drawn position and velocity, Ḋ = 2Q = 2(⟨W₁, V₁⟩ − ⟨W₂, V₂⟩), which "
+          "no homogeneity makes vanish: the search finds an exact rational instance. What holds instead is "
+          "DHL-REV-HB-LAW. Reproduce: `python -m checker check 'DHL-REV-HB*' 'MUT-DHL-REV-HB*'`.",
+)
+
+theorem(
+    "DHL-REV-HB-RATE",
+    title="(reviewers) Momentum: the balance moves at twice the cross term, Ḋ = 2(⟨W₁, V₁⟩ − ⟨W₂, V₂⟩)",
+    source=f"reviewers' question on {SOURCE}, Cor 2.1: momentum (derived)",
+    system=HEAVY_BALL_FLOW,
+    conclusion="d_balance == 2*cross",
+    proof=heavy_ball_flow_proof,
+    notes="Kinematics (θ̇ = V, d/dt‖W‖² = 2⟨W, V⟩): exact rates by dual numbers at exact instances, proved for every "
+          "size in noncommutative matrix algebra.",
+)
+
+theorem(
+    "DHL-REV-HB-LAW",
+    title="(reviewers) Momentum: the cross term obeys Q̇ + γQ = ‖V₁‖² − ‖V₂‖² (what replaces conservation)",
+    source=f"reviewers' question on {SOURCE}, Cor 2.1: momentum (derived)",
+    system=HEAVY_BALL_FLOW,
+    conclusion="d_cross + gamma*cross == kinetic",
+    proof=heavy_ball_flow_proof,
+    notes="With D = ‖W₁‖² − ‖W₂‖², Q = ⟨W₁, V₁⟩ − ⟨W₂, V₂⟩, P = ‖V₁‖² − ‖V₂‖²: Q̇ = P − γQ − (⟨W₁, ∇₁ℒ⟩ − ⟨W₂, ∇₂ℒ⟩) and "
+          "the bracket is 0 by DHL's identity, so D̈ + γḊ = 2P: the balance is a damped oscillator driven by the "
+          "kinetic imbalance of the layers. It is conserved only where Q and P vanish (at rest it is stationary, "
+          "D̈ = 0, but not conserved), and Q(t) = e^{−γt}Q(0) + ∫₀ᵗ e^{−γ(t−s)}P(s)ds, so since ∫|P| ≤ ∫‖V‖² ≤ "
+          "(ℒ(0) + ½‖V(0)‖²)/γ (the energy decreases at rate γ‖V‖²), |D(t) − D(0)| ≤ 2|Q(0)|/γ + 2(ℒ(0) + ½‖V(0)‖²)/γ²: "
+          "the drift vanishes as the friction grows (the gradient-flow limit). Pointwise, exact (dual numbers on "
+          "rationals, γ = 3/2, ReLU / leaky ReLU with drawn φ'(0) / linear layers), proved for every size.",
+)
+
+theorem(
+    "DHL-REV-HB-GD",
+    title="(reviewers) Momentum: one discrete heavy-ball step conserves ‖W₁‖² − ‖W₂‖² (refuted)",
+    source=f"reviewers' question on {SOURCE}, Cor 2.1: momentum",
+    system=HEAVY_BALL,
+    conclusion="d_balance == 0",
+    expect="fails",
+    notes="Polyak's heavy ball m' = βm − η∇ℒ, θ' = θ + m' (η = 1/3, β = 9/10) from a drawn state (θ, m): ΔD = 2βQ + P' "
+          "(DHL-REV-HB-GD-D), nonzero in general; already without momentum it is η²(‖G₁‖² − ‖G₂‖²) (DHL-GD).",
+)
+
+theorem(
+    "DHL-REV-HB-GD-D",
+    title="(reviewers) Momentum, discrete: ΔD = 2βQ + P' over one heavy-ball step",
+    source=f"reviewers' question on {SOURCE}, Cor 2.1: momentum (derived)",
+    system=HEAVY_BALL,
+    conclusion="d_balance == 2*beta*cross + kinetic + d_kinetic",
+    proof=heavy_ball_step_proof,
+    notes="State (θ, m) before the step, m the last displacement (the system's 'velocity'), primes after it: "
+          "ΔD = 2⟨W₁, m'₁⟩ + ‖m'₁‖² − (layer 2) = 2βQ − 2η(⟨W₁, ∇₁ℒ⟩ − ⟨W₂, ∇₂ℒ⟩) + P' = 2βQ + P' with "
+          "P' = kinetic + d_kinetic. β = 0 gives DHL-GD's η²(‖G₁‖² − ‖G₂‖²). The flow law is its limit "
+          "(β = 1 − γh, η = h², m ≈ hV). Exact rationals, proved for every size.",
+)
+
+theorem(
+    "DHL-REV-HB-GD-Q",
+    title="(reviewers) Momentum, discrete: the cross term obeys Q' = βQ + P'",
+    source=f"reviewers' question on {SOURCE}, Cor 2.1: momentum (derived)",
+    system=HEAVY_BALL,
+    conclusion="cross + d_cross == beta*cross + kinetic + d_kinetic",
+    proof=heavy_ball_step_proof,
+    notes="Q' = ⟨W₁ + m'₁, m'₁⟩ − ⟨W₂ + m'₂, m'₂⟩ = β(⟨W₁, m₁⟩ − ⟨W₂, m₂⟩) − η(⟨W₁, ∇₁ℒ⟩ − ⟨W₂, ∇₂ℒ⟩) + P' = βQ + P': "
+          "the discrete damped oscillator (with DHL-REV-HB-GD-D, D_{k+1} − D_k = Q_{k+1} + βQ_k).",
+)
+
+theorem("MUT-DHL-REV-HB-LAW-no-gamma", title="(mutation) the momentum law without the friction term, Q̇ = P",
+        source="mutation of DHL-REV-HB-LAW", system=HEAVY_BALL_FLOW, conclusion="d_cross == kinetic", expect="fails")
+theorem("MUT-DHL-REV-HB-RATE-half", title="(mutation) the balance rate without its factor 2, Ḋ = Q",
+        source="mutation of DHL-REV-HB-RATE", system=HEAVY_BALL_FLOW, conclusion="d_balance == cross", expect="fails")
+theorem("MUT-DHL-REV-HB-GD-D-no-kinetic", title="(mutation) the discrete balance law without the kinetic term, ΔD = 2βQ",
+        source="mutation of DHL-REV-HB-GD-D", system=HEAVY_BALL, conclusion="d_balance == 2*beta*cross", expect="fails")
+theorem("MUT-DHL-REV-HB-GD-Q-undamped", title="(mutation) the discrete cross law with β replaced by 1, Q' = Q + P'",
+        source="mutation of DHL-REV-HB-GD-Q", system=HEAVY_BALL, conclusion="d_cross == kinetic + d_kinetic",
+        expect="fails")
+
+
+# Residual parametrisation x ↦ R(I + N_L)⋯(I + N_1)x: with W_k = I + N_k it is a deep linear network
+# and ∂ℒ/∂N_k = ∂ℒ/∂W_k, Ẇ_k = Ṅ_k, so the effective layers are balanced (DHL-C2.1, trace of DHL-LIN),
+# while ‖I + N‖² = ‖N‖² + 2 tr N + dim makes d/dt(‖N_1‖² − ‖N_2‖²) = −2 d/dt(tr N_1 − tr N_2) ≠ 0.
+
+RESIDUAL_OBSERVABLES = {"n_balance": layer_imbalance(1, symbol="N"), "w_balance": layer_imbalance(1, shift=1, symbol="N")}
+
+
+def _residual_instances(act: str) -> st.SearchStrategy:
+    """Residual networks on ℝ^dim (dim ≤ 3, 2–3 blocks, no readout or one of 1–2 outputs), exact data and θ."""
+    @st.composite
+    def draw(d: Any) -> dict:
+        inst = {"dim": d(st.integers(1, 3)), "blocks": d(st.integers(2, 3)), "readout": d(st.sampled_from([None, 1, 2])),
+                "activation": act}
+        inst.update(d(parameter_instances(_residual_network(inst), inputs=inst["dim"], outputs=inst["readout"] or inst["dim"])))
+        return inst
+
+    return draw()
+
+
+def _residual_network(inst: dict) -> ResidualMLP:
+    return ResidualMLP(inst["dim"], inst["blocks"], activation(inst["activation"]), inst["readout"])
+
+
+def _residual_system(act: str) -> System:
+    block = "(I + N_k)x" if act == "linear" else f"h + {act}(N_k h)"
+    return training_system(f"residual({act} blocks, gradient flow)", network=_residual_network,
+                           instances=_residual_instances(act), rule=gradient_flow(), observables=RESIDUAL_OBSERVABLES,
+                           description=f"gradient flow of a residual network with blocks {block}, exact θ drawn",
+                           features=lambda inst: {"blocks": inst["blocks"], "dim": inst["dim"],
+                                                  "readout": inst["readout"] or "none"})
+
+
+RESIDUAL_FLOW = _residual_system("linear")
+
+theorem(
+    "DHL-REV-RES-N",
+    title="(reviewers) Residual parametrisation: gradient flow conserves ‖N₁‖² − ‖N₂‖² (refuted)",
+    source=f"reviewers' question on {SOURCE}, Cor 2.1, for x ↦ Π(I + N_k)x",
+    system=RESIDUAL_FLOW,
+    conclusion="d_n_balance == 0",
+    expect="fails",
+    notes="f(x) = R(I + N_L)⋯(I + N_1)x (linear blocks, optional readout R) is not homogeneous in the N_k: the identity "
+          "is a degree-0 term. With W_k = I + N_k, ‖W_k‖² = ‖N_k‖² + 2 tr N_k + dim, so d/dt(‖N₁‖² − ‖N₂‖²) = "
+          "2(tr ∂ℒ/∂W₂ − tr ∂ℒ/∂W₁), nonzero in general: the search finds an exact instance. What is conserved is the "
+          "balance of the effective weights, DHL-REV-RES-W.",
+)
+
+theorem(
+    "DHL-REV-RES-W",
+    title="(reviewers) Residual parametrisation: gradient flow conserves ‖I + N₁‖² − ‖I + N₂‖²",
+    source=f"reviewers' question on {SOURCE}, Cor 2.1 and §2 (linear networks), for x ↦ Π(I + N_k)x",
+    system=RESIDUAL_FLOW,
+    conclusion="d_w_balance == 0",
+    proof=lambda: linear_layer_proof(
+        LINEAR_ARGUMENT + " Residual blocks: W_k = I + N_k is affine in N_k, so ∂ℒ/∂N_k = ∂ℒ/∂W_k and Ẇ_k = Ṅ_k = −G_k: "
+        "the flow of the N_k is the gradient flow of the deep linear network in the W_k (A, B: the other blocks I + N_k "
+        "and the readout)."),
+    notes="The effective weights W_k = I + N_k form a deep linear network with the same gradients, so DHL's conservation "
+          "holds for them (and for the full matrices W_kW_kᵀ − W_{k+1}ᵀW_{k+1}, DHL-LIN): residual networks are "
+          "balanced around the identity, not around 0. Exact rates by dual numbers; proved for every size. Activated "
+          "blocks h + φ(N_k h) break it (MUT-DHL-REV-RES-W-relu).",
+)
+
+theorem("MUT-DHL-REV-RES-W-relu", title="(mutation) effective-weight balance for ReLU residual blocks h + relu(N_k h)",
+        source="mutation of DHL-REV-RES-W", system=_residual_system("relu"), conclusion="d_w_balance == 0",
+        expect="fails", notes="With the activation inside the block there is no deep linear network in I + N_k.")
 
 
 def _figure_ratio(path: Path) -> str:
