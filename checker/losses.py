@@ -5,8 +5,7 @@ Classification losses are functions of the margins ``q_n = y_n f(x_n)``: ``ℓ(q
 underflows float64 long before training ends, so it is only ever handled as
 ``log ℒ = logsumexp_n log ℓ(q_n)``.  ``cotangent(F, y)`` is ``∂ℒ/∂F``, the seed of back-propagation.
 The same functions in arb balls (``ball_ell``, ``ball_g``, ``ball_inverse``, ``ball_ell0``,
-``ball_total``) serve certified margins computed from exact data; :func:`gap_bits` is the working
-precision that differences of such sums need.
+``ball_total``) serve certified margins computed from exact data.
 """
 from __future__ import annotations
 
@@ -112,15 +111,6 @@ class Loss:
             raise ValueError("use log_total for classification losses (ℒ underflows float64)")
         r = F - y
         return (r * r).sum() / 2
-
-
-def gap_bits(q: Any) -> int:
-    """Extra working bits for differences of loss-weighted sums of margins ``q`` (Lyu–Li's (M),
-    Lemma 5.1's slack): their relative size is about ``Δ·e^{-Δ}``, ``Δ`` the gap between the two
-    smallest margins, so ``Δ/log 2`` bits cancel out (an instance with well-separated margins would
-    otherwise stay undecided at any fixed precision); 16 bits on top."""
-    values = sorted(float(x) for x in q)
-    return 16 + (math.ceil((values[1] - values[0]) / math.log(2)) if len(values) > 1 else 0)
 
 
 def loss(name: str) -> Loss:

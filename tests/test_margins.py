@@ -19,7 +19,6 @@ from checker.losses import loss
 from checker.nets import MLP, activation
 from checker.objectives import Objective
 from checker.quantities import Quantity
-from checker.svm import hard_margin_svm
 from checker.search import replay, run_statement
 from checker.profiles import profile
 from checker.verdicts import Verdict
@@ -145,9 +144,8 @@ def test_pointwise_derivative_matches_the_flow() -> None:
     along a short float64 gradient-flow integration."""
     inst = dict(REPLAYS["relu"], eta="1")
     values = M.network_points().measure(inst, Precision(), frozenset({"dlog_gamma_tilde"}))
-    ex = M.Exact.of(inst)
-    prob = ex.floats()
-    theta = np.array([float(c) for c in ex.theta])
+    prob = M.floats(M.exact_problem(inst))
+    theta = np.array([float(c) for c in M.weights(inst)])
 
     def log_gamma(th: np.ndarray) -> float:
         return math.log(-prob.log_loss(th) / np.linalg.norm(th) ** 2)
@@ -187,22 +185,6 @@ def test_output_bias_closed_form_is_the_flow_limit() -> None:
     errors = [np.linalg.norm(t / np.linalg.norm(t) - lim) for t in run.thetas]
     assert errors[-1] < 0.05 and errors[-1] < errors[0]
     assert abs(run.thetas[-1][-1]) / np.linalg.norm(run.thetas[-1]) < 0.05
-
-
-def test_svm_is_exact_and_optimal() -> None:
-    """The polished hard-margin SVM satisfies its KKT conditions exactly, and no direction drawn at
-    random has a larger margin."""
-    from flint import fmpq
-
-    X = np.array([[fmpq(1), fmpq(1, 2)], [fmpq(2, 3), fmpq(-1)], [fmpq(-1), fmpq(1, 3)], [fmpq(-1, 2), fmpq(-1)]], dtype=object)
-    y = np.array([1, 1, -1, -1])
-    svm = hard_margin_svm(X, y)
-    assert svm.exact
-    Xf = X.astype(float)
-    best = (y[:, None] * Xf @ svm.direction()).min()
-    rng = np.random.default_rng(0)
-    for u in rng.normal(size=(2000, 2)):
-        assert (y[:, None] * Xf @ (u / np.linalg.norm(u))).min() <= best + 1e-12
 
 
 @pytest.mark.parametrize("figure", [M.figure_margins, M.figure_alignment, M.figure_svm,

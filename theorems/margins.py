@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Callable
@@ -48,7 +47,8 @@ from checker.clocks import (ESCALATION_SECONDS, PER_DECADE, Classifier, FlowErro
 from checker.figures import axes, ladder_panel, save
 from checker.limits import HORIZON, Ladder as LimitLadder, judge_limit, least_squares_limit
 from checker.quantities import quantity
-from checker.losses import Loss, gap_bits, loss
+from checker.classification import Classification, gap_bits, scaled_below_threshold
+from checker.losses import loss
 from checker.nets import AbstractNetwork, Conv1D, MLP, activation
 from checker.registry import register
 from checker.statements import Statement, enclose
@@ -116,32 +116,21 @@ def teacher(inst: dict, u: list[Fraction], conv_teacher: list[Fraction]) -> list
 # ------------------------------------------------------------------------------ exact and ball evaluation
 
 
-@dataclass(frozen=True)
-class Exact:
-    """An instance in exact rationals: network, parameters, data and labels."""
+def exact_problem(inst: dict) -> Classification:
+    """The instance's classification problem in exact rationals (:class:`checker.classification.Classification`:
+    network, data, labels, loss and the homogeneity degree ``K``)."""
+    net = network(inst)
+    return Classification.of(net, inst["X"], inst["y"], inst["loss"], homogeneity_degree(net))
 
-    net: AbstractNetwork
-    theta: np.ndarray  # flat fmpq
-    X: np.ndarray  # fmpq
-    y: np.ndarray  # ints ±1, shape (m, 1)
-    loss: Loss
-    K: int
 
-    @staticmethod
-    def of(inst: dict) -> "Exact":
-        net = network(inst)
-        return Exact(net, rational_array(inst["theta"]), rational_array(inst["X"]),
-                     np.array(inst["y"], dtype=object).reshape(-1, 1), loss(inst["loss"]), homogeneity_degree(net))
+def weights(inst: dict) -> np.ndarray:
+    """The instance's parameters ``θ₀``, exact (flat ``fmpq``)."""
+    return rational_array(inst["theta"])
 
-    def params(self, theta: np.ndarray | None = None) -> list[np.ndarray]:
-        return self.net.unflatten(self.theta if theta is None else theta)
 
-    def margins(self, theta: np.ndarray | None = None) -> np.ndarray:
-        """``q_n`` (exact for rational ``θ``, balls for ball ``θ``)."""
-        return (self.net.forward(self.params(theta), self.X) * self.y).reshape(-1)
-
-    def floats(self) -> Classifier:
-        return Classifier(self.net, self.X.astype(float), self.y.astype(float), self.loss)
+def floats(problem: Classification) -> Classifier:
+    """The same problem in float64, for gradient-flow integration (:class:`checker.clocks.Classifier`)."""
+    return Classifier(problem.net, problem.X.astype(float), problem.y.astype(float), problem.loss)
 
 
 def loss_scope(q: np.ndarray, lossname: str, bits: int) -> str | None:
@@ -215,23 +204,6 @@ def _nudge_off_kinks(inst: dict, theta: list[Fraction]) -> list[Fraction]:
     return theta
 
 
-def _scaled_below_ell0(inst: dict, theta: list[Fraction]) -> list[Fraction]:
-    """``c·θ`` with the least ``c = 2^j ≤ 2^12`` making ``log ℒ < log ℓ(0)`` in float64 (the
-    certified check is the system's scope); ``θ`` itself when no such ``c`` exists (a
-    misclassified point stays misclassified under scaling)."""
-    net, lossfn = network(inst), loss(inst["loss"])
-    X = np.array([[float(c) for c in x] for x in inst["X"]])
-    y = np.array(inst["y"], dtype=float).reshape(-1, 1)
-    base = np.array([float(c) for c in theta])
-    for j in range(13):
-        q = (net.forward(net.unflatten(base * 2.0 ** j), X) * y).reshape(-1)
-        if q.min() <= 0:
-            break
-        if lossfn.log_total(q) < math.log(lossfn.ell0) - 1e-9:
-            return [c * 2 ** j for c in theta]
-    return theta
-
-
 @st.composite
 def classification_instances(draw: Any, archs: tuple[str, ...] = ARCHS, losses: tuple[str, ...] = LOSSES,
                              step: bool = False) -> dict:
@@ -287,7 +259,7 @@ def classification_instances(draw: Any, archs: tuple[str, ...] = ARCHS, losses: 
         theta[j * d:(j + 1) * d] = [a - c * b for a, b in zip(v, x)]
     else:
         theta = _nudge_off_kinks(inst, theta)
-    theta = _scaled_below_ell0(inst, theta)
+    theta = scaled_below_threshold(exact_problem(inst), theta)
     if case == "huge":  # every margin 2⁶ times larger (Φ is K-homogeneous)
         theta = [c * 2 ** math.ceil(6 / degree(inst)) for c in theta]
     inst["X"] = [[rational_str(c) for c in x] for x in X]
@@ -300,7 +272,7 @@ def classification_instances(draw: Any, archs: tuple[str, ...] = ARCHS, losses: 
 def _relative_step(inst: dict, ratio: Fraction) -> str:
     """A rational step ``η ≈ ratio·‖θ‖/‖∇ℒ(θ)‖``: the step moves ``θ`` by ``ratio`` times its own norm,
     so "large" means the same on every instance, whatever the scale of ``ℒ``."""
-    problem = Exact.of(inst).floats()
+    problem = floats(exact_problem(inst))
     theta = np.array([float(Fraction(c)) for c in inst["theta"]])
     log_total, G, _ = problem.log_loss_and_normalised_gradient(theta)  # ∇ℒ = ℒ·G, in logs
     rho, gnorm = float(np.linalg.norm(theta)), float(np.linalg.norm(G))
@@ -314,11 +286,7 @@ def _relative_step(inst: dict, ratio: Fraction) -> str:
 def classification_scope(inst: dict, precision: Precision) -> str | None:
     """Hypotheses of THEOREMS.md §2.0 on the initial parameters: every point classified
     correctly and ``ℒ_sum(θ₀) < ℓ(0)`` (certified in balls)."""
-    ex = Exact.of(inst)
-    q = ex.margins()
-    if min(q) <= 0:
-        return "the initial network misclassifies a point, so ℒ_sum ≥ ℓ(0) (THEOREMS.md §2 (i))"
-    return loss_scope(q, inst["loss"], precision.bits)
+    return exact_problem(inst).scope(weights(inst), precision.bits)
 
 
 def classification_features(inst: dict) -> dict[str, Any]:
@@ -410,20 +378,11 @@ POINT_QUANTITIES = {q.name: q for q in (
 )}
 
 
-def _smoothed_margin(ex: Exact, theta: np.ndarray, bits: int) -> arb:
-    """``γ̃(θ) = ℓ^{-1}(ℒ(θ))/ρ^K`` in balls (``θ`` exact or balls)."""
-    with working_precision(bits):
-        q = ex.margins(theta)
-        total = ex.loss.ball_total(q)
-        rho2 = sum((arb(c) * c for c in theta), arb(0))
-        return ex.loss.ball_inverse(total) / rho2 ** (arb(ex.K) / 2)
-
-
-def _neuron_identity(ex: Exact, factor: int) -> fmpq:
+def _neuron_identity(ex: Classification, theta: np.ndarray, factor: int) -> fmpq:
     """``max_{j,n} |⟨v_j, ∂q_n/∂v_j⟩ − factor·a_j ∂q_n/∂a_j|`` exactly (JT-SQRELU's per-neuron
     identity for ``factor = 2``, whose sum against KKT multipliers gives ``‖v_j‖² = 2a_j²`` at KKT
     points)."""
-    params = ex.params()
+    params = ex.net.unflatten(theta)
     worst = fmpq(0)
     for n in range(ex.X.shape[0]):
         G = np.array([[fmpq(0)] for _ in range(ex.X.shape[0])], dtype=object)
@@ -445,38 +404,34 @@ def network_points(archs: tuple[str, ...] = ARCHS, losses: tuple[str, ...] = LOS
     ``identity_factor`` is the factor of ``neuron_identity`` (2 for squared ReLU)."""
 
     def measure(inst: dict, precision: Precision, names: frozenset[str]) -> dict[str, Enclosure]:
-        ex = Exact.of(inst)
-        bits = precision.bits + gap_bits(ex.margins())
+        ex, theta = exact_problem(inst), weights(inst)
+        bits = precision.bits + gap_bits(ex.margins(theta))
         note = f"arb balls at {bits} bits from exact data and weights"
         out: dict[str, Enclosure] = {"K": Enclosure.exact(ex.K), "eta": Enclosure.exact(rational(inst["eta"]))}
         if "neuron_identity" in names:
             if inst["arch"] != "sqrelu":
                 raise MeasurementError("neuron_identity is defined for squared-ReLU networks only")
-            out["neuron_identity"] = Enclosure.exact(_neuron_identity(ex, identity_factor))
+            out["neuron_identity"] = Enclosure.exact(_neuron_identity(ex, theta, identity_factor))
         if names <= set(out):
             return out
+        state = ex.state(theta, bits)  # q, ℒ, z = ℓ^{-1}(ℒ) and ∇ℒ in balls
+        q, z, grad, lossfn = state.q, state.z, state.grad, ex.loss
         with working_precision(bits):
-            q = ex.margins()
-            lossfn = ex.loss
-            G = np.array([[-int(ex.y[n, 0]) * lossfn.ball_g(q[n])] for n in range(len(q))], dtype=object)
-            grad = ex.net.flatten(ex.net.backward(ex.params(), ex.X, G))
-            total = lossfn.ball_total(q)
-            z = lossfn.ball_inverse(total)
-            rho2 = sum((arb(c) * c for c in ex.theta), arb(0))
+            rho2 = sum((arb(c) * c for c in theta), arb(0))
             rho = rho2.sqrt()
             grad2 = sum((c * c for c in grad), arb(0))
-            v = -sum((c * t for c, t in zip(grad, ex.theta)), arb(0)) / rho  # ⟨θ̂, −∇ℒ⟩
+            v = -sum((c * t for c, t in zip(grad, theta)), arb(0)) / rho  # ⟨θ̂, −∇ℒ⟩
             u2 = grad2 - v * v  # ‖(I − θ̂θ̂ᵀ)∇ℒ‖²
             out["dlog_gamma_tilde"] = Enclosure.ball(grad2 / (lossfn.ball_g(z) * z) - ex.K * v / rho, note)
             out["dlog_rho"] = Enclosure.ball(v / rho, note)
             out["dtheta_hat"] = Enclosure.ball(u2.nonnegative_part().sqrt() / rho, note)
             out["lemma_gap"] = Enclosure.ball(grad2 / (lossfn.ball_g(z) * z) - ex.K * v / rho - ex.K * u2 / (v * rho), note)
-            out["gamma_tilde"] = Enclosure.ball(z / rho2 ** (arb(ex.K) / 2), note)
-            out["gamma_bar"] = Enclosure.ball(arb(min(q)) / rho2 ** (arb(ex.K) / 2), note)
+            out["gamma_tilde"] = Enclosure.ball(state.smoothed_margin("l2"), note)
+            out["gamma_bar"] = Enclosure.ball(state.normalised_margin("l2"), note)
             if "gamma_tilde_gd" in names:
-                step = ex.theta - rational(inst["eta"]) * grad
+                step = theta - rational(inst["eta"]) * grad
                 try:
-                    out["gamma_tilde_gd"] = Enclosure.ball(_smoothed_margin(ex, step, bits), note)
+                    out["gamma_tilde_gd"] = Enclosure.ball(ex.state(step, bits).smoothed_margin("l2"), note)
                 except ArithmeticError as exc:  # a kink of the stepped point undecided at this precision
                     out["gamma_tilde_gd"] = Enclosure.ball(arb(0, 1e300), f"{note}; {exc}")
         return out
@@ -581,9 +536,9 @@ def flow_trajectory(inst: dict, precision: Precision, names: frozenset[str]) -> 
         archs = getattr(q.measure, "archs", None)
         if archs and inst["arch"] not in archs:
             raise MeasurementError(f"{q.name} is defined for {'/'.join(archs)} networks only")
-    ex = Exact.of(inst)
-    problem = ex.floats()
-    theta0 = np.array([float(c) for c in ex.theta])
+    ex = exact_problem(inst)
+    problem = floats(ex)
+    theta0 = np.array([float(c) for c in weights(inst)])
     ladder = horizon_ladder(ladder_top(precision.level), PER_DECADE)
     try:
         flow = checked_flow(problem, theta0, ladder, rtol=ladder_rtol(precision.rtol),
@@ -807,14 +762,14 @@ def sliding_rays(losses: tuple[str, ...] = LOSSES) -> System:
         theta = [rational_str(c) for c in [*V[0], *V[1], *map(Fraction, RAY_TEMPLATE["a"])]]
         return {"arch": "relu", "width": 2, "loss": dr(st.sampled_from(losses)), "X": X, "y": y, "theta": theta}
 
-    def ray(inst: dict) -> tuple[Exact, np.ndarray, np.ndarray, str | None]:
+    def ray(inst: dict) -> tuple[Classification, np.ndarray, np.ndarray, str | None]:
         """The exact autodiff field ``F = Σ_n ∇q_n`` (equal weights), its Clarke projection, and
         why the instance is not an exact ray (None when it is)."""
-        ex = Exact.of(inst)
-        q = ex.margins()
+        ex, theta = exact_problem(inst), weights(inst)
+        q = ex.margins(theta)
         if any(c != q[0] for c in q):
             return ex, None, None, "unequal margins: the loss weights change along the flow"
-        params = ex.params()
+        params = ex.net.unflatten(theta)
         m = ex.X.shape[0]
         F = ex.net.flatten(ex.net.backward(params, ex.X, np.array([[fmpq(int(c))] for c in ex.y[:, 0]], dtype=object)))
         W1, W2 = params
@@ -838,18 +793,19 @@ def sliding_rays(losses: tuple[str, ...] = LOSSES) -> System:
                 sigma = -coeff[k, 0] / weight
                 if not (0 <= sigma <= 1):
                     return ex, F, Fs, f"the selection σ = {sigma} at a kink is not in [0, 1]: the flow does not slide"
-        lam = exact_dot(Fs, ex.theta) / exact_dot(ex.theta, ex.theta)
-        if lam <= 0 or any(Fs[i] != lam * ex.theta[i] for i in range(len(Fs))):
+        lam = exact_dot(Fs, theta) / exact_dot(theta, theta)
+        if lam <= 0 or any(Fs[i] != lam * theta[i] for i in range(len(Fs))):
             return ex, F, Fs, "the Clarke velocity is not along θ₀: not a self-similar solution"
         return ex, F, Fs, None
 
     def scope(inst: dict, precision: Precision) -> str | None:
         ex, _, _, reason = ray(inst)
-        return reason or loss_scope(ex.margins(), inst["loss"], precision.bits)
+        return reason or loss_scope(ex.margins(weights(inst)), inst["loss"], precision.bits)
 
     def measure(inst: dict, precision: Precision, names: frozenset[str]) -> dict[str, Enclosure]:
         ex, F, _, _ = ray(inst)
-        cos2 = exact_dot(F, ex.theta) ** 2 / (exact_dot(F, F) * exact_dot(ex.theta, ex.theta))
+        theta = weights(inst)
+        cos2 = exact_dot(F, theta) ** 2 / (exact_dot(F, F) * exact_dot(theta, theta))
         with working_precision(precision.bits):
             value = 1 - arb(cos2).sqrt()
         return {"one_minus_cos_limit": Enclosure.ball(value, f"exact ray solution; cos² = {cos2} exactly")}
@@ -881,8 +837,8 @@ def figure_series(name: str, quantities: tuple[str, ...], top: float = 1e6) -> t
     (:func:`checker.clocks.checked_flow`, memoised), and the trajectory quantities ``quantities``
     on its rungs, measured as the statements measure them (:data:`TRAJECTORY_QUANTITIES`)."""
     inst = FIGURE_INSTANCES[name]
-    theta0 = np.array([float(c) for c in Exact.of(inst).theta])
-    problem = Exact.of(inst).floats()
+    theta0 = np.array([float(c) for c in weights(inst)])
+    problem = floats(exact_problem(inst))
     run = checked_flow(problem, theta0, horizon_ladder(top, 8, first=1.0), rtol=1e-8).run
     on = rungs(problem, run, theta0, per_decade=8)
     return run, {q: np.array([TRAJECTORY_QUANTITIES[q].measure(r, inst) for r in on]) for q in quantities}
