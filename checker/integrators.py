@@ -22,11 +22,11 @@ The long-horizon classification flows in reparametrised clocks with kink events 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 from flint import arb
-from scipy.integrate import solve_ivp
+from scipy.integrate import BDF, DOP853, LSODA, RK45, Radau, solve_ivp
 
 from .arith import working_precision
 from .dynamics import Flow, Oracle, Step
@@ -45,6 +45,7 @@ class Solution:
     error_kind: str
     method: str
     evaluations: int
+    stop: str = ""  # why the run ended early: "until" (the caller's predicate held), "horizon", "max_steps"
 
     @property
     def theta(self) -> Any:
@@ -53,6 +54,9 @@ class Solution:
 
     def describe(self) -> str:
         return f"{self.method}, {self.evaluations} gradient evaluations, error ≤ {float(np.max(self.error)):.2g} ({self.error_kind})"
+
+
+_SOLVERS = {"BDF": BDF, "LSODA": LSODA, "Radau": Radau, "RK45": RK45, "DOP853": DOP853}
 
 
 def _pack(theta: Any, aux: tuple[Any, ...]) -> np.ndarray:
@@ -119,6 +123,67 @@ def solve(rule: Flow, oracle: Oracle, theta0: Any, times: Sequence[float], rtol:
                     "estimate", f"{rule.name}, {method} at rtol {rtol:g} and {rtol * 1e-3:g}", counted.calls)
 
 
+def solve_until(rule: Flow, oracle: Oracle, theta0: Any, until: Callable[[np.ndarray], bool], horizon: float,
+                rtol: float, *, method: str = "LSODA", jac: Callable[[np.ndarray], np.ndarray] | None = None,
+                atol: float | None = None, max_steps: int | None = None, mark: Callable[[np.ndarray], bool] | None = None,
+                aux0: tuple[Any, ...] | None = None) -> Solution:
+    """``rule`` from ``θ₀`` until ``until(θ)`` holds at the end of a solver step, ``t`` reaches
+    ``horizon`` or ``max_steps`` steps are spent (``Solution.stop`` says which).
+
+    ``method`` is a ``scipy.integrate`` solver stepped here at ``rtol`` (absolute tolerance ``atol``,
+    default ``rtol/100``; ``jac(y)`` the Jacobian of the packed field ``(θ, a)``, for the implicit
+    methods).  ``times`` are ``[t_mark, t_stop]`` (``t_mark`` the first step end where ``mark(θ)``
+    held, when it did) or ``[t_stop]``.  The error is the difference to a solve of the same interval at
+    ``1000·rtol`` evaluated at those times (an estimate that over-estimates the returned run's error
+    when the method converges)."""
+    if not rule.smooth:
+        raise ValueError(f"{rule.name} has a discontinuous field: follow its discrete step with iterate")
+    theta0 = np.asarray(theta0, dtype=float).reshape(-1)
+    aux0 = rule.init(theta0) if aux0 is None else tuple(np.asarray(a, dtype=float) for a in aux0)
+    P, n_aux = theta0.size, len(aux0)
+    counted = _Counted(oracle)
+
+    def field(t: float, y: np.ndarray) -> np.ndarray:
+        th, a = _unpack(y, P, n_aux)
+        dth, da = rule.field(counted, th, a)
+        return _pack(dth, da)
+
+    options = {"jac": (lambda t, y: jac(y))} if jac is not None and method in ("LSODA", "BDF", "Radau") else {}
+    atol = rtol * 1e-2 if atol is None else atol
+    solver = _SOLVERS[method](field, 0.0, _pack(theta0, aux0), horizon, rtol=rtol, atol=atol, **options)
+    marked, steps, stop = None, 0, "horizon"
+    while solver.status == "running":
+        message = solver.step()
+        steps += 1
+        if solver.status == "failed" or not np.all(np.isfinite(solver.y)):
+            raise ArithmeticError(f"{method} failed on {rule.name} at t = {solver.t:.6g}: {message}")
+        theta = solver.y[:P]
+        if marked is None and mark is not None and mark(theta):
+            marked = (solver.t, solver.y.copy())
+        if until(theta):
+            stop = "until"
+            break
+        if max_steps is not None and steps >= max_steps:
+            stop = "max_steps"
+            break
+    recorded = ([marked] if marked is not None else []) + [(solver.t, solver.y.copy())]
+    times = np.array([t for t, _ in recorded])
+    check_times = times if times[0] > 0 else times[1:]
+    check = np.array([y for _, y in recorded])
+    if len(check_times):
+        sol = solve_ivp(field, (0.0, float(times[-1])), _pack(theta0, aux0), method=method, t_eval=check_times,
+                        rtol=rtol * 1e3, atol=atol * 1e3, **options)
+        if not sol.success or sol.y.shape[1] != len(check_times):
+            raise ArithmeticError(f"{method} check solve failed on {rule.name} at rtol {rtol * 1e3:g}: {sol.message}")
+        coarse = np.vstack([check[:len(times) - len(check_times)], sol.y.T])
+    else:
+        coarse = check
+    states = [_unpack(y, P, n_aux) for _, y in recorded]
+    return Solution(times, [st[0] for st in states], [st[1] for st in states], np.max(np.abs(check - coarse), axis=1),
+                    "estimate", f"{rule.name}, {method} at rtol {rtol:g} (checked at {rtol * 1e3:g}), {steps} steps",
+                    counted.calls, stop)
+
+
 def _rk4(rule: Flow, oracle: Oracle, y: np.ndarray, h: arb, steps: int, P: int, n_aux: int) -> np.ndarray:
     def f(z: np.ndarray) -> np.ndarray:
         th, a = _unpack(z, P, n_aux)
@@ -163,26 +228,37 @@ def solve_ball(rule: Flow, oracle: Oracle, theta0: Any, times: Sequence[Any], st
                     f"{rule.name}, RK4 in {bits}-bit balls ({steps} and {2 * steps} steps per interval)", counted.calls)
 
 
-def _run_steps(rule: Step, oracle: Oracle, theta: Any, aux: tuple[Any, ...], checkpoints: Sequence[int]) -> tuple[list, list]:
-    thetas, auxes, k = [], [], 0
+def _run_steps(rule: Step, oracle: Oracle, runs: list[tuple[Any, tuple[Any, ...]]], checkpoints: Sequence[int],
+               until: Callable[[Any], bool] | None) -> tuple[list[list[tuple[Any, tuple]]], list[int], str]:
+    """Step every run of ``runs`` (the main run first, then its shadow) in lockstep, recording each at
+    the checkpoints; stop early after the first step at which ``until`` holds on the main run."""
+    records: list[list[tuple[Any, tuple]]] = [[] for _ in runs]
+    reached, k = [], 0
     for stop in checkpoints:
         while k < stop:
-            theta, aux = rule.step(oracle, theta, aux, k)
+            runs = [rule.step(oracle, th, a, k) for th, a in runs]
             k += 1
-        thetas.append(theta)
-        auxes.append(aux)
-    return thetas, auxes
+            if until is not None and until(runs[0][0]):
+                for rec, run in zip(records, runs):
+                    rec.append(run)
+                return records, reached + [k], "until"
+        for rec, run in zip(records, runs):
+            rec.append(run)
+        reached.append(k)
+    return records, reached, ""
 
 
 def iterate(rule: Step, oracle: Oracle, theta0: Any, checkpoints: Sequence[int],
-            aux0: tuple[Any, ...] | None = None, bits: int = 128, shadow: bool = True) -> Solution:
+            aux0: tuple[Any, ...] | None = None, bits: int = 128, shadow: bool = True,
+            until: Callable[[Any], bool] | None = None) -> Solution:
     """``rule`` from ``θ₀`` (and ``aux0``, default ``rule.init(θ₀)``), recording the iterate after each
-    of the (increasing) step counts ``checkpoints``.  The arithmetic is ``θ₀``'s: an object array of
-    ``fmpq`` stays exact, of ``arb`` is run at ``bits`` bits; float64 is shadowed in ``np.longdouble``
-    for its error estimate.  ``shadow=False`` skips the shadow (half the gradients) for a caller that
-    bounds the error of what it measures by its own a-priori argument (a distance to a minimiser set,
-    say): the Solution then says so, with error kind ``"caller"`` and NaN errors, and a quantity
-    resting on it must state that bound."""
+    of the (increasing) step counts ``checkpoints``; with ``until``, the run ends after the first step
+    at which ``until(θ)`` holds (that step is the last record; ``stop = "until"``).  The arithmetic is
+    ``θ₀``'s: an object array of ``fmpq`` stays exact, of ``arb`` is run at ``bits`` bits; float64 is
+    shadowed step by step in ``np.longdouble`` for its error estimate.  ``shadow=False`` skips the
+    shadow (half the gradients) for a caller that bounds the error of what it measures by its own
+    a-priori argument (a distance to a minimiser set, say): the Solution then says so, with error
+    kind ``"caller"`` and NaN errors, and a quantity resting on it must state that bound."""
     if not isinstance(rule, Step):
         raise TypeError(f"iterate runs a Step; {rule.name!r} is a Flow: use solve or solve_ball")
     stops = [int(k) for k in checkpoints]
@@ -193,22 +269,23 @@ def iterate(rule: Step, oracle: Oracle, theta0: Any, checkpoints: Sequence[int],
     aux0 = rule.init(theta0) if aux0 is None else tuple(aux0)
     if theta0.dtype == object:
         with working_precision(bits):
-            thetas, auxes = _run_steps(rule, counted, theta0, aux0, stops)
-            balls = any(hasattr(x, "rad") for x in np.asarray(thetas[-1]).reshape(-1))
-            if balls:
-                error = np.array([max([float(x.rad()) for x in np.asarray(_pack(th, a)).reshape(-1)] or [0.0])
-                                  for th, a in zip(thetas, auxes)])
-        kind = "ball" if balls else "exact"
-        return Solution(np.array(stops, dtype=float), thetas, auxes, error if balls else np.zeros(len(stops)), kind,
-                        f"{rule.name}, {stops[-1]} steps in {'%d-bit balls' % bits if balls else 'exact rationals'}",
-                        counted.calls)
-    thetas, auxes = _run_steps(rule, counted, theta0.astype(float), tuple(np.asarray(a, dtype=float) for a in aux0), stops)
-    if not shadow:
-        return Solution(np.array(stops, dtype=float), thetas, auxes, np.full(len(stops), np.nan), "caller",
-                        f"{rule.name}, {stops[-1]} steps in float64 (error bounded by the caller)", counted.calls)
-    shadowed, shadow_aux = _run_steps(rule, oracle, theta0.astype(np.longdouble),
-                                    tuple(np.asarray(a, dtype=np.longdouble) for a in aux0), stops)
-    error = np.array([float(np.max(np.abs(_pack(t, a).astype(np.longdouble) - _pack(s, sa)), initial=0.0))
-                      for t, a, s, sa in zip(thetas, auxes, shadowed, shadow_aux)])
-    return Solution(np.array(stops, dtype=float), thetas, auxes, error, "estimate",
-                    f"{rule.name}, {stops[-1]} steps in float64 (shadowed in extended precision)", counted.calls)
+            (main,), reached, stop = _run_steps(rule, counted, [(theta0, aux0)], stops, until)
+            radii = [[float(x.rad()) for x in np.asarray(_pack(th, a)).reshape(-1) if hasattr(x, "rad")] for th, a in main]
+        balls = any(radii)
+        return Solution(np.array(reached, dtype=float), [th for th, _ in main], [a for _, a in main],
+                        np.array([max(r, default=0.0) for r in radii]), "ball" if balls else "exact",
+                        f"{rule.name}, {reached[-1]} steps in {'%d-bit balls' % bits if balls else 'exact rationals'}",
+                        counted.calls, stop)
+    runs = [(theta0.astype(float), tuple(np.asarray(a, dtype=float) for a in aux0))]
+    if shadow:
+        runs.append((theta0.astype(np.longdouble), tuple(np.asarray(a, dtype=np.longdouble) for a in aux0)))
+    records, reached, stop = _run_steps(rule, counted, runs, stops, until)
+    main = records[0]
+    if shadow:
+        error = np.array([float(np.max(np.abs(_pack(t, a).astype(np.longdouble) - _pack(s, sa)), initial=0.0))
+                          for (t, a), (s, sa) in zip(main, records[1])])
+        kind, how = "estimate", "shadowed in extended precision"
+    else:
+        error, kind, how = np.full(len(main), np.nan), "caller", "error bounded by the caller"
+    return Solution(np.array(reached, dtype=float), [t for t, _ in main], [a for _, a in main], error, kind,
+                    f"{rule.name}, {reached[-1]} steps in float64 ({how})", counted.calls, stop)

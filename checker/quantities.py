@@ -8,8 +8,10 @@ A :class:`Quantity` is a symbol name with
 * ``error`` — its error model, the strongest evidence it can carry: ``exact`` (rational
   arithmetic), ``ball`` (rigorous arb enclosure), or ``estimate`` (a float measurement whose
   radius is an estimated error, e.g. an integrator's);
-* ``measure`` — optionally, the one function that measures it, ``measure(instance, precision)
-  -> Enclosure`` (systems built from quantities, and :meth:`checker.System.with_quantity`, use it).
+* ``measure`` — optionally, the one function that measures it.  For a system's ordinary
+  ``quantities`` it is ``measure(instance, precision) -> Enclosure`` (what
+  :meth:`checker.System.with_quantity` calls); for ``trajectory_quantities`` it is the family's
+  per-rung function, whose arguments the family's ``trajectory`` defines (the engine never calls it).
 
 Systems declare their quantities as a mapping ``name -> Quantity`` (a plain description string is
 still accepted and becomes a quantity without a display name).  ``quantity(...)`` builds one.

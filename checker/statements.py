@@ -21,6 +21,7 @@ enclosure is the extrapolated limit (:mod:`checker.evaluation`, :func:`checker.l
 """
 from __future__ import annotations
 
+import functools
 import operator
 import re
 from dataclasses import dataclass, field
@@ -387,7 +388,6 @@ class Statement:
     witness_family: str = ""
     relation: sympy.core.relational.Relational = field(init=False)
     hypothesis_relations: tuple[sympy.core.relational.Relational, ...] = field(init=False)
-    warnings: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]*", self.id or ""):
@@ -403,7 +403,12 @@ class Statement:
         self.hypothesis_relations = tuple(
             parse_relation(h, names, f"{self.id} hypothesis {k + 1}", trajectory) for k, h in enumerate(hyps)
         )
-        self.warnings = tautology_warnings(self.relation)
+
+    @functools.cached_property
+    def warnings(self) -> tuple[str, ...]:
+        """The conclusion's tautology warnings (:func:`tautology_warnings`), computed when first read:
+        their ``simplify`` would otherwise cost every process that merely imports the statements."""
+        return tautology_warnings(self.relation)
 
     @property
     def symbols(self) -> set[str]:

@@ -41,6 +41,7 @@ import sympy
 
 from .arith import Enclosure, Precision
 from .evaluation import judge_relation
+from .statements import render_latex
 from .statements import Statement
 from .verdicts import InstanceResult, Outcome, Verdict, aggregate
 
@@ -152,7 +153,7 @@ def summarise(stmt: Statement, twins: list[Twin], outcomes: list[list[list[Any]]
         margins = [m for o, _, m in per_instance if m is not None]
         violated = [e for o, e, _ in per_instance if o == Outcome.VIOLATED.value]
         rows.append({
-            "id": f"{stmt.id}~{k + 1}", "relation": str(twin.relation), "latex": sympy.latex(twin.relation),
+            "id": f"{stmt.id}~{k + 1}", "relation": str(twin.relation), "latex": render_latex(twin.relation, stmt.system.latex_names()),
             "perturbation": twin.perturbation, "site": twin.site, "verdict": verdict.value,
             "worst_margin": min(margins) if margins else None,
             "evidence": violated[0] if violated else _evidence(results),
