@@ -32,12 +32,19 @@ REFUTED_CLAIMS = ["DHL-REV-RATIO-LARGE", "DHL-REV-HB", "DHL-REV-HB-GD", "DHL-REV
 MUTATIONS = sorted(i for i in STATEMENTS if i.startswith("MUT-DHL-") and not i.startswith("MUT-DHL-T3"))
 
 
-@pytest.mark.parametrize("sid", sorted(THEOREMS))
+SLOW = {"DHL-REV-HB-DRIFT", "MUT-DHL-REV-HB-DRIFT-no-energy"}  # heavy-ball trajectories, shrunk: several seconds each
+
+
+def _ids(ids):
+    return [pytest.param(i, marks=pytest.mark.slow) if i in SLOW else i for i in ids]
+
+
+@pytest.mark.parametrize("sid", _ids(sorted(THEOREMS)))
 def test_theorem_verdict(sid):
     assert_verdict(STATEMENTS[sid], THEOREMS[sid], QUICK)
 
 
-@pytest.mark.parametrize("sid", MUTATIONS)
+@pytest.mark.parametrize("sid", _ids(MUTATIONS))
 def test_mutation_is_refuted_and_replays(sid):
     assert_refuted_and_replays(STATEMENTS[sid], QUICK, QUICK)
 
