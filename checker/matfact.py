@@ -390,37 +390,39 @@ class BallRun:
 def _arb_mat(A: Any) -> arb_mat:
     if isinstance(A, (arb_mat, fmpq_mat)):
         return arb_mat(A)
-    return arb_mat(np.asarray(A, dtype=float).tolist())  # float64 values are exact in arb
+    A = np.asarray(A)
+    return arb_mat(A.tolist() if A.dtype == object else A.astype(float).tolist())  # float64 values are exact in arb
 
 
 def gd_ball(U0: Any, V0: Any, M: Any, schedule: PowerSchedule, steps: int, bits: int) -> BallRun:
-    """Enclose ``steps`` steps of exact gradient descent from (U0, V0) on target M at ``bits`` bits.
-
-    Each step uses python-flint ``arb_mat`` products, so the balls account for every rounding;
-    the drift bound Σ η_t²‖D_t‖_F and the running maximum of ‖G_t‖_F are accumulated in balls.
-    A non-finite ball (radius blow-up) raises ``ArithmeticError``.
+    """Enclose ``steps`` steps of exact gradient descent from (U0, V0) on target M at ``bits`` bits:
+    :func:`checker.dynamics.gradient_descent` with the schedule's ball steps on :class:`Factorisation`
+    over arb balls, iterated by :func:`checker.integrators.iterate` (error kind ``ball``: every
+    rounding is in the radii).  The drift bound Σ η_t²‖D_t‖_F and the running maximum of ‖G_t‖_F are
+    then enclosed from the iterates (``arb_mat`` products).  A non-finite ball (radius blow-up)
+    raises ``ArithmeticError``.
     """
     with working_precision(bits):
-        U, V, Mb = _arb_mat(U0), _arb_mat(V0), _arb_mat(M)
-        G0 = U.transpose() * U - V.transpose() * V
-        imb0 = frobenius(G0)
-        imb_max, drift = imb0, arb(0)
-        imb = imb0
-        for t in range(steps):
-            eta = schedule.ball(t)
+        Ub, Vb, Mb = _arb_mat(U0), _arb_mat(V0), _arb_mat(M)
+        d1, k = Ub.nrows(), Ub.ncols()
+        oracle = Factorisation(np.array(Mb.tolist(), dtype=object), d1, k)
+        theta0 = np.array(Ub.entries() + Vb.entries(), dtype=object)
+        rule = gradient_descent(schedule.ball)
+        states = [theta0] + (iterate(rule, oracle, theta0, range(1, steps + 1), bits=bits).thetas if steps else [])
+        mats = [(arb_mat(d1, k, list(th[:d1 * k])), arb_mat(Vb.nrows(), k, list(th[d1 * k:]))) for th in states]
+        imbalances = [frobenius(U.transpose() * U - V.transpose() * V) for U, V in mats]
+        drift, imb_max = arb(0), imbalances[0]
+        for t, (U, V) in enumerate(mats[:-1]):
             R = U * V.transpose() - Mb
-            gu = R * V
-            gv = R.transpose() * U
-            D = gu.transpose() * gu - gv.transpose() * gv
-            drift += eta * eta * frobenius(D)
-            U = U - eta * gu
-            V = V - eta * gv
-            imb = frobenius(U.transpose() * U - V.transpose() * V)
-            imb_max = imb_max.max(imb)
+            gu, gv = R * V, R.transpose() * U
+            eta = schedule.ball(t)
+            drift += eta * eta * frobenius(gu.transpose() * gu - gv.transpose() * gv)
+            imb_max = imb_max.max(imbalances[t + 1])
+        U, V = mats[-1]
         res = frobenius(U * V.transpose() - Mb)
         if not all(x.is_finite() for x in (res, drift, imb_max)):
             raise ArithmeticError(f"ball gradient descent lost all accuracy within {steps} steps at {bits} bits")
-        return BallRun(steps, bits, U, V, imb0, imb, imb_max, drift, schedule.clock(steps), res)
+        return BallRun(steps, bits, U, V, imbalances[0], imbalances[-1], imb_max, drift, schedule.clock(steps), res)
 
 
 # --------------------------------------------------------------------------- a-priori bounds

@@ -21,7 +21,7 @@ from checker.statements import enclose
 from checker.profiles import profile
 from checker.verdicts import Verdict
 from theorems import sharpness as mc
-from theorems.sharpness.systems import SCALES
+from theorems.sharpness.minimisers import SCALES
 
 QUICK = profile("quick")
 FAST_SHRINK = dataclasses.replace(QUICK, shrink_seconds=0.5)  # refutation is found by the search; shrinking is capped

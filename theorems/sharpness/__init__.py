@@ -9,9 +9,9 @@ end-to-end vector ``w = (pᵀW_L⋯W_1)ᵀ`` (the authors' convention), so ``Σ 
 ``w⋆ = Σ⁻¹Xᵀy/n``; ``λ ≤ Λ`` the extreme eigenvalues of Σ; ``a := w⋆ᵀΣw⋆/‖w⋆‖²``; sharpness
 ``S(W) := λ_max(∇²R(W))`` (signed); ``S_min`` its infimum over global minimisers.
 
-The package: :mod:`.systems` (instances, systems and their measurements), :mod:`.figures`, and
-here the statements.  Measurement (engine: :mod:`checker.linear`, :mod:`checker.sharpness`,
-:mod:`checker.regression`):
+The package: :mod:`.minimisers` (exact data and minimisers), :mod:`.flows` (gradient flow and
+descent runs), :mod:`.figures`, and here the statements.  Measurement (engine:
+:mod:`checker.linear`, :mod:`checker.sharpness`, :mod:`checker.regression`):
 
 * At a global minimiser, formula (H): ``S = 2·λ_max(GΣ)``, ``G = Σ_k ‖a_k‖²B_kᵀB_k``, exact on
   rational minimisers.  Elsewhere the full Hessian (Dual-number HVP columns of the network), exactly.
@@ -31,7 +31,8 @@ from checker.proofs import deep_linear_hessian_proof
 
 from .figures import (figure_descent_vs_step, figure_gd_sharpness_vs_step, figure_ratio_vs_depth,
                       figure_residual_constant, figure_sharpness_vs_scale)
-from .systems import descent, minimisers, residual_flow, small_init_flow
+from .flows import descent, residual_flow, small_init_flow
+from .minimisers import minimisers
 
 SOURCE = "Marion & Chizat, NeurIPS 2024, arXiv:2405.13456"
 

@@ -15,7 +15,7 @@ from checker.figures import axes, save
 from checker.regression import Regression, regression
 from checker.sharpness import sharpness_at_minimiser, sharpness_balanced, sharpness_float, smin_enclosure
 
-from .systems import float_layers, residual_init
+from .flows import float_layers, residual_init
 
 def _example(L: int, d: int = 3, n: int = 8, seed: int = 0) -> dict:
     """A fixed exact regression instance for figures: integer X, ``w⋆`` a rational unit vector, y = Xw⋆."""
