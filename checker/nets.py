@@ -504,16 +504,23 @@ class WeightNormMLP(AbstractNetwork):
 
 @dataclass(frozen=True)
 class ResidualMLP(AbstractNetwork):
-    """A residual network of ``blocks`` square blocks on ``ℝ^dim``: ``h_0 = x``,
-    ``h_k = h_{k−1} + φ(N_k h_{k−1})`` (``N_k ∈ ℝ^{dim×dim}``), output ``f(x) = h_L`` or, with a
-    trainable readout of ``readout = p`` outputs, ``f(x) = R h_L`` (``R ∈ ℝ^{p×dim}``).
-    Parameters ``[N_1, …, N_L]`` (+ ``R``).
+    """A residual network of ``blocks`` blocks on ``ℝ^dim``: ``h_0 = x`` and
 
-    Linear blocks (φ the identity, the default) give ``f(x) = R(I + N_L)⋯(I + N_1)x``: a deep linear
-    network in the effective weights ``W_k = I + N_k`` (:meth:`effective`), with ``∂f/∂N_k = ∂f/∂W_k``.
-    The identity makes f non-homogeneous in the ``N_k``; it is near-homogeneous of top degree
-    ``K`` (``d_0 = 0``, ``d_k = k_φ(d_{k−1} + 1)`` for a ``k_φ``-homogeneous φ, ``K = d_L`` (+1 with a
-    readout)), its top-degree part being the chain without skips, ``h_k = φ(N_k h_{k−1})``
+    * one-matrix blocks (default): ``h_k = h_{k−1} + φ(N_k h_{k−1})``, ``N_k ∈ ℝ^{dim×dim}``;
+      parameters ``[N_1, …, N_L]``;
+    * two-matrix blocks (``hidden = n``): ``h_k = h_{k−1} + U_k φ(N_k h_{k−1})``, ``N_k ∈ ℝ^{n×dim}``,
+      ``U_k ∈ ℝ^{dim×n}``; parameters ``[N_1, U_1, …, N_L, U_L]``;
+
+    output ``f(x) = h_L`` or, with a trainable readout of ``readout = p`` outputs, ``f(x) = R h_L``
+    (``R ∈ ℝ^{p×dim}``, the last parameter).
+
+    Linear one-matrix blocks (φ the identity, the default) give ``f(x) = R(I + N_L)⋯(I + N_1)x``: a deep
+    linear network in the effective weights ``W_k = I + N_k`` (:meth:`effective`), with
+    ``∂f/∂N_k = ∂f/∂W_k``.  The hidden units of a two-matrix block are ordinary neurons (incoming row
+    ``N_k[i, :]``, outgoing column ``U_k[:, i]``; the skip bypasses them), so DHL's per-neuron identity
+    holds inside each block.  The identity makes f non-homogeneous; it is near-homogeneous of top degree
+    ``K`` (``d_0 = 0``, ``d_k = k_φ(d_{k−1} + 1)``, ``+ 1`` per block with ``U_k``, ``K = d_L`` (+1 with a
+    readout) for a ``k_φ``-homogeneous φ), its top-degree part the chain without skips
     (``skip=False``, :meth:`homogenised`).
     """
 
@@ -522,13 +529,19 @@ class ResidualMLP(AbstractNetwork):
     act: Activation = activation("linear")
     readout: int | None = None
     skip: bool = True
+    hidden: int | None = None
 
     def __post_init__(self) -> None:
-        if self.dim < 1 or self.blocks < 1:
-            raise ValueError(f"a residual network needs dim ≥ 1 and blocks ≥ 1, got {self.dim}, {self.blocks}")
+        if self.dim < 1 or self.blocks < 1 or (self.hidden is not None and self.hidden < 1):
+            raise ValueError(f"a residual network needs dim, blocks (and hidden) ≥ 1, got {self.dim}, {self.blocks}, {self.hidden}")
+
+    @property
+    def _per_block(self) -> int:
+        return 2 if self.hidden else 1
 
     def shapes(self) -> list[tuple[int, ...]]:
-        return [(self.dim, self.dim)] * self.blocks + ([(self.readout, self.dim)] if self.readout else [])
+        block = [(self.hidden, self.dim), (self.dim, self.hidden)] if self.hidden else [(self.dim, self.dim)]
+        return block * self.blocks + ([(self.readout, self.dim)] if self.readout else [])
 
     @property
     def degree(self) -> int | None:
@@ -536,32 +549,37 @@ class ResidualMLP(AbstractNetwork):
             return None
         d = 0
         for _ in range(self.blocks):
-            d = self.act.degree * (d + 1)
+            d = self.act.degree * (d + 1) + (1 if self.hidden else 0)
         return d + (1 if self.readout else 0)
 
     def homogeneity(self) -> int | None:
         return None if self.skip else self.degree
 
     def homogenised(self) -> "ResidualMLP":
-        """The chain without skip connections, ``h_k = φ(N_k h_{k−1})``: ``lim_{c→∞} f(c·θ)/c^K``."""
+        """The chain without skip connections, ``h_k = (U_k) φ(N_k h_{k−1})``: ``lim_{c→∞} f(c·θ)/c^K``."""
         if self.degree is None:
             raise ValueError(f"activation {self.act.name} is not homogeneous: no top-degree part")
-        return ResidualMLP(self.dim, self.blocks, self.act, self.readout, skip=False)
+        return ResidualMLP(self.dim, self.blocks, self.act, self.readout, skip=False, hidden=self.hidden)
 
     def effective(self, params: Sequence[Any]) -> list[Any]:
-        """The effective weights ``[I + N_1, …, I + N_L]`` (+ ``R``) of linear blocks: the same
-        function as ``MLP((dim,)*(L+1) (+ (p,)), linear)`` with these weights."""
-        if self.act.name != "linear" or not self.skip:
-            raise ValueError("effective weights I + N_k exist for linear residual blocks only")
+        """The effective weights ``[I + N_1, …, I + N_L]`` (+ ``R``) of linear one-matrix blocks: the
+        same function as ``MLP((dim,)*(L+1) (+ (p,)), linear)`` with these weights."""
+        if self.act.name != "linear" or not self.skip or self.hidden:
+            raise ValueError("effective weights I + N_k exist for linear residual blocks only (one matrix per block)")
         eye = np.eye(self.dim, dtype=int)
         return [N + eye for N in params[:self.blocks]] + list(params[self.blocks:])
+
+    def _blocks(self, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        n = self._per_block
+        return [tuple(params[n * k:n * (k + 1)]) for k in range(self.blocks)]
 
     def states(self, params: Sequence[Any], X: Any) -> tuple[list[Any], list[Any]]:
         """Block pre-activations ``Z_k = h_{k−1} N_kᵀ`` and states ``h_0 = X, …, h_L`` (rows: samples)."""
         H, Zs, Hs = X, [], [X]
-        for N in params[:self.blocks]:
-            Z = H @ N.T
-            H = H + self.act.value(Z) if self.skip else self.act.value(Z)
+        for block in self._blocks(params):
+            Z = H @ block[0].T
+            branch = self.act.value(Z) @ block[1].T if self.hidden else self.act.value(Z)
+            H = H + branch if self.skip else branch
             Zs.append(Z)
             Hs.append(H)
         return Zs, Hs
@@ -576,11 +594,15 @@ class ResidualMLP(AbstractNetwork):
         delta = G  # ∂L/∂h_L
         if self.readout:
             tail, delta = [G.T @ Hs[-1]], G @ params[-1]
-        grads: list[Any] = [None] * self.blocks
-        for k in range(self.blocks - 1, -1, -1):
-            D = self.act.derivative(Zs[k]) * delta  # ∂L/∂Z_k
-            grads[k] = D.T @ Hs[k]
-            delta = delta + D @ params[k] if self.skip else D @ params[k]
+        grads: list[Any] = []
+        for k, block in reversed(list(enumerate(self._blocks(params)))):
+            if self.hidden:  # branch U φ(Z): ∂L/∂U = δᵀφ(Z), ∂L/∂φ(Z) = δU
+                grads = [delta.T @ self.act.value(Zs[k])] + grads
+                D = self.act.derivative(Zs[k]) * (delta @ block[1])
+            else:
+                D = self.act.derivative(Zs[k]) * delta  # ∂L/∂Z_k
+            grads = [D.T @ Hs[k]] + grads
+            delta = delta + D @ block[0] if self.skip else D @ block[0]
         return grads + tail
 
 

@@ -26,6 +26,7 @@ THEOREMS = {
     "DHL-REV-WN-GAIN": {Verdict.PASSED}, "DHL-REV-WN-GD": {Verdict.PASSED},
     "DHL-REV-HB-RATE": {Verdict.PROVED}, "DHL-REV-HB-LAW": {Verdict.PROVED}, "DHL-REV-HB-GD-D": {Verdict.PROVED},
     "DHL-REV-HB-GD-Q": {Verdict.PROVED}, "DHL-REV-RES-W": {Verdict.PROVED}, "DHL-REV-HB-DRIFT": {Verdict.PASSED},
+    "DHL-REV-RES-BLOCK": {Verdict.PROVED},
 }
 #: reviewers' claims that fail (expect="fails"): refuted by the search with an exact instance
 REFUTED_CLAIMS = ["DHL-REV-RATIO-LARGE", "DHL-REV-HB", "DHL-REV-HB-GD", "DHL-REV-RES-N"]
@@ -76,7 +77,7 @@ def test_instances_outside_the_hypotheses_are_out_of_scope_not_failures():
 
 
 SIZE_FREE = ["DHL-I1", "DHL-T2.1", "DHL-C2.1", "DHL-LIN", "DHL-K", "DHL-GD", "DHL-MF", "DHL-T2.3", "DHL-REV-HB-LAW",
-             "DHL-REV-HB-GD-D", "DHL-REV-HB-GD-Q", "DHL-REV-RES-W"]
+             "DHL-REV-HB-GD-D", "DHL-REV-HB-GD-Q", "DHL-REV-RES-W", "DHL-REV-RES-BLOCK"]
 
 
 @pytest.mark.parametrize("sid", SIZE_FREE)

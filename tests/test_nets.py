@@ -168,6 +168,8 @@ NEW_NETWORKS = {
     "residual relu, readout": ResidualMLP(3, 2, activation("relu"), readout=2),
     "residual square": ResidualMLP(2, 2, activation("square")),
     "residual no skip": ResidualMLP(2, 3, activation("leaky_relu", slope="1/3"), skip=False),
+    "residual two-matrix relu": ResidualMLP(2, 2, activation("relu"), readout=1, hidden=3),
+    "residual two-matrix square": ResidualMLP(3, 2, activation("square"), hidden=2),
     "fixed readout mlp": FixedReadout(MLP((2, 3, 3, 1), (activation("linear"), activation("relu"))), [["1/2", "-1", "2"]]),
     "fixed readout residual": FixedReadout(ResidualMLP(2, 2, readout=1), [["1", "-1/3"]]),
     "f_3 + c f_2 (separate)": NearHomogeneous(((1, MLP((2, 2, 2, 1), (activation("linear"),) * 2)),

@@ -34,7 +34,8 @@ from checker.nets import Conv1D, MLP, ResidualMLP, WeightNormMLP, activation
 from checker.objectives import Objective
 from checker.quantities import quantity
 from checker.proofs import ALL_SIZES, MatrixAlgebra, combine_proofs, prove_rescaling_identity
-from checker.training import layer_imbalance, momentum_imbalance, parameter_instances, training_system, velocity_imbalance
+from checker.training import (frobenius_sq, layer_imbalance, momentum_imbalance, observable, parameter_instances,
+                              training_system, velocity_imbalance)
 from checker.strategies import FACTORISATION_CASES, NETWORK_CASES, conv_instances, factorisation_instances, mlp_instances, orthogonal_part
 
 SOURCE = "Du, Hu & Lee, NeurIPS 2018, arXiv:1806.00900"
@@ -1317,12 +1318,16 @@ theorem("MUT-DHL-REV-HB-DRIFT-no-energy", title="(mutation) the heavy-ball drift
 RESIDUAL_OBSERVABLES = {"n_balance": layer_imbalance(1, symbol="N"), "w_balance": layer_imbalance(1, shift=1, symbol="N")}
 
 
-def _residual_instances(act: str) -> st.SearchStrategy:
-    """Residual networks on ℝ^dim (dim ≤ 3, 2–3 blocks, no readout or one of 1–2 outputs), exact data and θ."""
+def _residual_instances(activations: tuple[str, ...], hidden: bool) -> st.SearchStrategy:
+    """Residual networks on ℝ^dim (dim ≤ 3, 2–3 blocks, no readout or one of 1–2 outputs; with ``hidden``,
+    two-matrix blocks of 1–3 hidden units), the block activation drawn from ``activations``, exact data and θ."""
     @st.composite
     def draw(d: Any) -> dict:
         inst = {"dim": d(st.integers(1, 3)), "blocks": d(st.integers(2, 3)), "readout": d(st.sampled_from([None, 1, 2])),
-                "activation": act}
+                "activation": d(st.sampled_from(activations))}
+        if hidden:  # and the leaky slope and φ'(0), drawn
+            inst.update(hidden=d(st.integers(1, 3)), slope=d(st.integers(1, 6).map(lambda n: f"{n}/7")),
+                        at_zero=d(st.integers(0, 4).map(lambda n: f"{n}/4")))
         inst.update(d(parameter_instances(_residual_network(inst), inputs=inst["dim"], outputs=inst["readout"] or inst["dim"])))
         return inst
 
@@ -1330,19 +1335,22 @@ def _residual_instances(act: str) -> st.SearchStrategy:
 
 
 def _residual_network(inst: dict) -> ResidualMLP:
-    return ResidualMLP(inst["dim"], inst["blocks"], activation(inst["activation"]), inst["readout"])
+    act = activation(inst["activation"], **({"slope": inst["slope"], "at_zero": inst["at_zero"]} if "slope" in inst else {}))
+    return ResidualMLP(inst["dim"], inst["blocks"], act, inst["readout"], hidden=inst.get("hidden"))
 
 
-def _residual_system(act: str) -> System:
-    block = "(I + N_k)x" if act == "linear" else f"h + {act}(N_k h)"
-    return training_system(f"residual({act} blocks, gradient flow)", network=_residual_network,
-                           instances=_residual_instances(act), rule=gradient_flow(), observables=RESIDUAL_OBSERVABLES,
+def _residual_system(activations: tuple[str, ...], hidden: bool = False, observables: dict = RESIDUAL_OBSERVABLES) -> System:
+    label = "+".join(activations)
+    block = "(I + N_k)x" if activations == ("linear",) else f"h + {'U_k ' if hidden else ''}φ(N_k h), φ ∈ {{{label}}}"
+    return training_system(f"residual({label}{', two-matrix' if hidden else ''} blocks, gradient flow)",
+                           network=_residual_network, instances=_residual_instances(activations, hidden),
+                           rule=gradient_flow(), observables=observables,
                            description=f"gradient flow of a residual network with blocks {block}, exact θ drawn",
-                           features=lambda inst: {"blocks": inst["blocks"], "dim": inst["dim"],
+                           features=lambda inst: {"blocks": inst["blocks"], "dim": inst["dim"], "activation": inst["activation"],
                                                   "readout": inst["readout"] or "none"})
 
 
-RESIDUAL_FLOW = _residual_system("linear")
+RESIDUAL_FLOW = _residual_system(("linear",))
 
 theorem(
     "DHL-REV-RES-N",
@@ -1375,8 +1383,37 @@ theorem(
 )
 
 theorem("MUT-DHL-REV-RES-W-relu", title="(mutation) effective-weight balance for ReLU residual blocks h + relu(N_k h)",
-        source="mutation of DHL-REV-RES-W", system=_residual_system("relu"), conclusion="d_w_balance == 0",
+        source="mutation of DHL-REV-RES-W", system=_residual_system(("relu",)), conclusion="d_w_balance == 0",
         expect="fails", notes="With the activation inside the block there is no deep linear network in I + N_k.")
+
+# Two-matrix blocks h + U_k φ(N_k h): the hidden units of a block are neurons (incoming rows of N_k,
+# outgoing columns of U_k) and the skip bypasses them, so DHL's layer identity holds inside a block.
+BLOCK_OBSERVABLES = {
+    "block_balance": observable(lambda net, p: frobenius_sq(p[0]) - frobenius_sq(p[1]), "‖N1‖_F² − ‖U1‖_F² (block 1)",
+                                r"\lVert N_1\rVert_F^2 - \lVert U_1\rVert_F^2"),
+    "across_balance": observable(lambda net, p: frobenius_sq(p[0]) - frobenius_sq(p[2]), "‖N1‖_F² − ‖N2‖_F² (blocks 1, 2)",
+                                 r"\lVert N_1\rVert_F^2 - \lVert N_2\rVert_F^2"),
+}
+RESIDUAL_BLOCKS_FLOW = _residual_system(("relu", "leaky_relu", "linear"), hidden=True, observables=BLOCK_OBSERVABLES)
+
+theorem(
+    "DHL-REV-RES-BLOCK",
+    title="(reviewers) Residual blocks h + U φ(N h): gradient flow conserves ‖N_k‖² − ‖U_k‖² inside each block",
+    source=f"reviewers' question on {SOURCE}, Thm 2.1 and Cor 2.1, for residual networks",
+    system=RESIDUAL_BLOCKS_FLOW,
+    conclusion="d_block_balance == 0",
+    proof=lambda: neuron_proof(1, layer=True),
+    notes="What is conserved with activated residual blocks: the hidden units of a block are neurons with incoming rows "
+          "N_k[i, :] and outgoing columns U_k[:, i], and the skip connection bypasses them (the block's input h_{k−1} "
+          "does not depend on N_k, U_k; scaling U_k[:, i] scales what unit i adds to h_k), so DHL's per-neuron identity, "
+          "summed over the block, gives d/dt(‖N_k‖² − ‖U_k‖²) = 0 for every 1-homogeneous φ (ReLU, leaky ReLU with "
+          "φ'(0) any choice, linear). Across blocks nothing is conserved (MUT-DHL-REV-RES-BLOCK-across). Exact rates "
+          "by dual numbers; proved for every size.",
+)
+
+theorem("MUT-DHL-REV-RES-BLOCK-across", title="(mutation) balance across residual blocks, ‖N₁‖² − ‖N₂‖²",
+        source="mutation of DHL-REV-RES-BLOCK", system=RESIDUAL_BLOCKS_FLOW, conclusion="d_across_balance == 0",
+        expect="fails")
 
 
 def _figure_momentum(path: Path) -> str:
