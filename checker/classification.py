@@ -196,6 +196,10 @@ class Classification:
         """The oracle of :mod:`checker.dynamics` rules (``∇ℒ`` in balls on exact or ball ``θ``)."""
         return Objective(self.net, self.X, self.y, self.loss)
 
+    def float_objective(self) -> Objective:
+        """The same objective on float64 data (float trajectories of :mod:`checker.dynamics` rules)."""
+        return Objective(self.net, self.X.astype(float), self.y.astype(float), self.loss)
+
     def margins(self, theta: Sequence[Any]) -> np.ndarray:
         """``q_n = y_nΦ(θ; x_n)``: exact for rational ``θ``, balls for ball ``θ``."""
         theta = np.asarray(theta, dtype=object)
@@ -406,10 +410,10 @@ class NormalisedObjective:
 
 
 @st.composite
-def planted_data(draw: Any, d: int, n: int, tau: Fraction = Fraction(1, 2)) -> tuple[list[list[Fraction]], list[int]]:
+def planted_data(draw: Any, d: int, n: int, tau: Fraction = Fraction(1, 2)) -> tuple[list[list[Fraction]], list[int], list[Fraction]]:
     """Separable data (THEOREMS.md §0.4): a planted nonzero ``u⋆`` and ``n`` points ``x`` with labels
     ``y = ±1`` and ``y⟨u⋆, x⟩ ≥ τ`` (a drawn point that misses the margin is moved along ``y·u⋆`` by
-    the fewest whole steps); returns ``(X, y)`` as Fractions and ints."""
+    the fewest whole steps); returns ``(X, y, u⋆)`` as Fractions and ints.""" 
     u = [Fraction(c) for c in draw(vectors(d).filter(lambda v: any(Fraction(c) != 0 for c in v)))]
     uu = sum(c * c for c in u)
     X, y = [], []
@@ -422,7 +426,7 @@ def planted_data(draw: Any, d: int, n: int, tau: Fraction = Fraction(1, 2)) -> t
             x = [a + label * steps * b for a, b in zip(x, u)]
         X.append(x)
         y.append(label)
-    return X, y
+    return X, y, u
 
 
 def scaled_below_threshold(problem: Classification, theta: Sequence[Fraction], max_doublings: int = 12) -> list[Fraction]:
