@@ -755,9 +755,10 @@ def checked_flow(problem: Classifier, theta0: np.ndarray, ladder: np.ndarray, *,
     check = integrate_flow(problem, theta0, ladder, clock=clock, rtol=rtol if check_rtol is None else check_rtol,
                            method=check_method, max_seconds=max_seconds)
     error = np.max(np.abs(np.column_stack([run.thetas - check.thetas, run.path - check.path])), axis=1)
-    return CheckedFlow(np.asarray(ladder, dtype=float), list(run.thetas), [(p,) for p in run.path], error, "estimate",
-                       f"{run.describe()}; checked by {check.method} at rtol {check.rtol:g}",
-                       run.evaluations + check.evaluations, problem, run, check)
+    return CheckedFlow(times=np.asarray(ladder, dtype=float), thetas=list(run.thetas), aux=[(p,) for p in run.path],
+                       error=error, error_kind="estimate",
+                       method=f"{run.describe()}; checked by {check.method} at rtol {check.rtol:g}",
+                       evaluations=run.evaluations + check.evaluations, problem=problem, run=run, check=check)
 
 
 # ---------------------------------------------------------------------------- rungs

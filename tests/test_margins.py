@@ -23,6 +23,7 @@ from checker.search import replay, run_statement
 from checker.profiles import profile
 from checker.verdicts import Verdict
 from theorems import margins as M
+from theorems.margins import figures, flows, instances
 
 QUICK = profile("quick")
 POINTWISE = ("LL-M", "LL-T4.1", "JT-SQRELU-KKT")
@@ -66,8 +67,8 @@ REPLAYS = {
     "relu": {"arch": "relu", "loss": "exp", "width": 3, "X": [["-11/14", "23/10", "1/4"], ["-1/2", "-5/2", "7/2"],
              ["-19/10", "-5/2", "-1/4"], ["-1/6", "2", "-11/4"], ["5/3", "-2/5", "6/5"]], "y": [1, 1, 1, -1, -1],
              "theta": ["-114/35", "43/35", "27/10", "27/10", "-33/25", "-31/10", "-7/5", "2/5", "7/20", "13/10", "-11/5", "2/5"]},
-    "linear": M.FIGURE_INSTANCES["linear"],
-    "sqrelu": M.FIGURE_INSTANCES["sqrelu"],
+    "linear": figures.FIGURE_INSTANCES["linear"],
+    "sqrelu": figures.FIGURE_INSTANCES["sqrelu"],
 }
 APPLIES = {"JT-T4.1": ("linear", "sqrelu"), "JT-LIN": ("linear",), "JT-LIN-MARGIN": ("linear",), "JT-SQRELU": ("sqrelu",)}
 
@@ -129,7 +130,7 @@ def test_trajectory_ladder() -> None:
     """The trajectory of margin_flows: every contract quantity on every rung, K exact, the rest
     estimates; q_min/log t close to 1 at the top rung; the run is shared (a second call is free)."""
     system = M.margin_flows()
-    ladder = system.ladder(REPLAYS["linear"], QUICK.precision, set(M.TRAJECTORY_QUANTITIES) - {"sum_v2", "sum_a2"})
+    ladder = system.ladder(REPLAYS["linear"], QUICK.precision, set(flows.TRAJECTORY_QUANTITIES) - {"sum_v2", "sum_a2"})
     assert ladder.horizons[0] == 10 and ladder.horizons[-1] == pytest.approx(1e6)
     assert {"K", "logt", "rho", "qmin", "log_loss", "gamma_bar", "gamma_tilde", "one_minus_cos", "kkt",
             "path_length"} <= set(ladder.values)
@@ -144,8 +145,8 @@ def test_pointwise_derivative_matches_the_flow() -> None:
     along a short float64 gradient-flow integration."""
     inst = dict(REPLAYS["relu"], eta="1")
     values = M.network_points().measure(inst, Precision(), frozenset({"dlog_gamma_tilde"}))
-    prob = M.floats(M.exact_problem(inst))
-    theta = np.array([float(c) for c in M.weights(inst)])
+    prob = instances.floats(instances.exact_problem(inst))
+    theta = np.array([float(c) for c in instances.weights(inst)])
 
     def log_gamma(th: np.ndarray) -> float:
         return math.log(-prob.log_loss(th) / np.linalg.norm(th) ** 2)
@@ -199,7 +200,7 @@ def test_relative_step_at_the_origin() -> None:
     """`check LL-T4.1 --profile thorough --seed 1` drew θ = 0 (out of scope, but its GD step is drawn
     first): the relative step has no scale there and is 1, not a math domain error."""
     inst = {"arch": "relu", "loss": "exp", "width": 2, "X": [["1", "0"], ["0", "1"]], "y": [1, -1], "theta": ["0"] * 6}
-    assert M._relative_step(inst, Fraction(1)) == "1"
+    assert instances._relative_step(inst, Fraction(1)) == "1"
 
 
 def test_hand_built_witnesses_are_labelled() -> None:
