@@ -619,8 +619,8 @@ def near_points(archs: tuple[str, ...] = NEAR_HOMOGENEOUS, threshold: str = "1")
 
 # ------------------------------------------------------------------------------ figures
 
-FIGURE_INSTANCE = {"arch": "linear", "loss": "exp", "X": [["1", "3"], ["2", "1/2"], ["-1/3", "-2"], ["-2", "1/5"]],
-                   "y": [1, 1, -1, -1], "theta": ["1/4", "1/8"]}
+FIGURE_INSTANCE = {"arch": "linear", "loss": "exp", "X": [["1", "1"], ["1", "1/2"], ["-1", "-1/3"], ["-1/2", "-1"]],
+                   "y": [1, 1, -1, -1], "theta": ["4", "2"]}
 
 
 def figure_steepest_margins(path: Path) -> str:
@@ -720,7 +720,7 @@ theorem(
           "critical points of γ̄ on the sphere), each rung's radius its change under a perturbation of θ of the "
           "iterate's float error size. What the horizon shows, plainly: with a constant step on the exponential loss "
           "the steps shrink like ℒ, ‖θ_k‖ grows like log k and the direction moves by O(1/log k) per decade, so a "
-          "thousand steps rarely settle a limit: the honest verdict is mostly inconclusive (ladder not converging), "
+          "few hundred steps rarely settle a limit: the honest verdict is mostly inconclusive (ladder not converging), "
           "never refuted by a finite horizon.",
 )
 theorem(
@@ -735,10 +735,13 @@ theorem(
 theorem(
     "MUT-CONJ-SGD-step", title="(mutation) every small SGD step increases the smoothed margin",
     source="mutation of CONJ-SGD / CONJ-SGD-DRIFT (one sample's step in place of the mean drift)",
-    system=sgd_points(), conclusion="gamma_tilde_step >= gamma_tilde", expect="fails",
+    system=sgd_points(("linear", "deep_linear")), conclusion="gamma_tilde_step >= gamma_tilde", expect="fails",
     notes="One exact-data SGD step θ − η∇ℓ_n(θ) with a small rational η (moving θ by 2^{-k} of its norm, k = 3..12) "
           "at a late-stage point, γ̃ before and after in balls: a sample other than the binding one pushes θ where the "
-          "smoothed margin decreases. The witness is a certified ball of the wrong sign.",
+          "smoothed margin decreases (to first order the sign is that of ⟨Σ_m π_m∇q_m, ∇q_n⟩/z − K²q_n/ρ², π the "
+          "loss weights: negative for a well-classified point nearly orthogonal to the binding ones). Drawn on "
+          "linear and deep linear classifiers, whose data directions vary most; the witness is a certified ball "
+          "of the wrong sign.",
 )
 theorem(
     "MUT-CONJ-SGD-linf", title="(mutation) SGD limit directions are critical for the ℓ∞ normalised margin",
@@ -764,8 +767,10 @@ theorem(
     "MUT-CONJ-NH-exact", title="(mutation) the smoothed margin of a near-homogeneous network is exactly monotone",
     source="mutation of CONJ-NH (the homogeneous LL-T4.1 applied without homogeneity, THEOREMS.md §2 (ii))",
     system=near_points(), conclusion="dlog_gamma_tilde >= 0", expect="fails",
-    notes="LL-T4.1's conclusion for a network with biases or a residual connection, just below ℒ = ℓ(0). E.g. a "
-          "two-layer linear net a·vx + c on one point with v = a = 1, c = 3: ‖∇q‖²/q = 3/4 < 2(2q − c)/ρ² = 10/11. "
+    notes="LL-T4.1's conclusion for a network with biases or a residual connection, just below ℒ = ℓ(0).  On one point "
+          "with exp loss it reads ‖∇q‖²/q ≥ K(Kq − r)/ρ², which fails when the output bias carries much of the margin: "
+          "the search found a two-unit ReLU net with biases on x = (0, 3/4), v = ±(0, 3/8), a = ±1/2, output bias 1 "
+          "(d/dt log γ̃ = −0.048). "
           "The search draws output biases that carry part of the margin; the witness is a certified ball of the "
           "wrong sign. Far beyond the threshold the top degree dominates and the slack vanishes, as the paper says.",
 )
