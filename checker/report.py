@@ -15,7 +15,9 @@ A report survives interruption and is never seen half-written:
   journal) intact.
 * **reuse** — with ``--reuse`` a row of the previous ``results.json`` whose ``fingerprint``
   (statement, system and its module's source, profile tolerances) and seed are unchanged is kept
-  instead of re-run.
+  instead of re-run, and a figure whose fingerprint (its statement, the source of the modules that
+  draw it, and for a conjecture's default figures the result drawn) is unchanged is kept instead of
+  redrawn, with its caption, from the manifest ``figures/figures.json``.
 """
 from __future__ import annotations
 
@@ -23,6 +25,8 @@ import contextlib
 import ctypes
 import dataclasses
 import datetime as _dt
+import hashlib
+import inspect
 import json
 import os
 import shutil
@@ -42,6 +46,7 @@ from .verdicts import Verdict
 
 ORDER = [v.value for v in Verdict]
 JOURNAL = ".journal.jsonl"
+FIGURES = "figures/figures.json"  # figure manifest: path -> fingerprint and caption
 
 
 def _fmt(x: float | None, digits: int = 3) -> str:
@@ -255,18 +260,58 @@ def statement_markdown(stmt: Statement, r: StatementResult, figures: list[tuple[
     return "\n".join(lines)
 
 
-def _figures(stmt: Statement, r: StatementResult, out: Path) -> list[tuple[str, str]]:
+def _family_sources(fn: Any) -> str:
+    """The source of every loaded module of the package that defines ``fn`` (``theorems.sharpness``
+    and all its submodules; a single module by itself): what a figure's drawing code may use."""
+    module = getattr(inspect.getmodule(fn), "__name__", "")
+    family = ".".join(module.split(".")[:2])
+    out = []
+    for name in sorted(n for n in list(sys.modules) if n == family or n.startswith(family + ".")):
+        try:
+            out.append(name + "\n" + inspect.getsource(sys.modules[name]))
+        except (OSError, TypeError):  # a module without a source file
+            out.append(name)
+    return "\0".join(out)
+
+
+def figure_fingerprint(stmt: Statement, k: int, maker: Any, inputs: Any = None) -> str:
+    """What figure ``k`` of ``stmt`` is a function of: the statement id, the maker's name, the source
+    of its family's modules and, for the default figures of a conjecture, the result they draw
+    (``inputs``).  Engine code is not hashed, as for :func:`checker.fingerprint.fingerprint`: a
+    report without ``--reuse`` redraws every figure."""
+    h = hashlib.sha256(json.dumps([stmt.id, k, getattr(maker, "__qualname__", repr(type(maker)))]).encode())
+    h.update(b"\0" + _family_sources(maker).encode())
+    if inputs is not None:
+        h.update(b"\0" + json.dumps(inputs, sort_keys=True, default=str).encode())
+    return h.hexdigest()
+
+
+def _figures(stmt: Statement, r: StatementResult, out: Path, drawn: dict[str, dict], reuse: bool) -> list[tuple[str, str]]:
     """The statement's figures, or for a user's conjecture without any the default ones (margin
-    distribution, worst instance), drawn into ``out/figures``; a broken figure is reported, not fatal."""
-    makers = list(stmt.figures) or (default_figures(r, stmt.system.latex_names()) if stmt.origin.endswith(".py") else [])
+    distribution, worst instance), drawn into ``out/figures``; a broken figure is reported, not fatal.
+
+    ``drawn`` is the report's figure manifest (``figures/figures.json``: path -> fingerprint and
+    caption), updated here; with ``reuse`` a figure whose fingerprint is unchanged and whose file
+    is present is kept as it is, with its caption, instead of being drawn again."""
+    defaults = not stmt.figures and stmt.origin.endswith(".py")
+    makers = list(stmt.figures) or (default_figures(r, stmt.system.latex_names()) if defaults else [])
     made = []
     for k, fig in enumerate(makers):
         rel = f"figures/{stmt.id}-{k + 1}.png"
+        fp = figure_fingerprint(stmt, k, fig, r.to_json() if defaults else None)
+        old = drawn.get(rel)
+        if reuse and old and old.get("fingerprint") == fp and (out / rel).is_file():
+            made.append((rel, old["caption"]))
+            continue
         (out / "figures").mkdir(parents=True, exist_ok=True)
         try:
-            made.append((rel, fig(out / rel)))
+            caption = fig(out / rel)
         except Exception as exc:  # noqa: BLE001 - a broken figure is reported, not fatal
+            drawn.pop(rel, None)
             made.append(("", f"figure {k + 1} failed: {type(exc).__name__}: {exc}"))
+            continue
+        drawn[rel] = {"fingerprint": fp, "caption": caption}
+        made.append((rel, caption))
     return made
 
 
@@ -357,15 +402,20 @@ def _exchange(a: Path, b: Path) -> None:
 
 
 def publish(outdir: Path, pages: dict[str, tuple[Statement, StatementResult]], index: str,
-            results: list[StatementResult]) -> None:
-    """Write the report beside ``outdir`` and swap it in (see the module docstring)."""
+            results: list[StatementResult], reuse: bool = False) -> None:
+    """Write the report beside ``outdir`` and swap it in (see the module docstring); with ``reuse``,
+    figures whose fingerprint is unchanged are kept rather than redrawn (:func:`_figures`)."""
     staging = outdir.with_name(f".{outdir.name}.staging")
     shutil.rmtree(staging, ignore_errors=True)
     if outdir.is_dir():
         shutil.copytree(outdir, staging, ignore=shutil.ignore_patterns(JOURNAL))
     staging.mkdir(parents=True, exist_ok=True)
+    manifest = staging / FIGURES
+    drawn = json.loads(manifest.read_text()) if manifest.is_file() else {}
     for sid, (stmt, r) in pages.items():
-        (staging / f"{sid}.md").write_text(statement_markdown(stmt, r, _figures(stmt, r, staging)))
+        (staging / f"{sid}.md").write_text(statement_markdown(stmt, r, _figures(stmt, r, staging, drawn, reuse)))
+    if drawn:
+        manifest.write_text(json.dumps(drawn, indent=1, sort_keys=True) + "\n")
     (staging / "index.md").write_text(index)
     (staging / "results.json").write_text(json.dumps([r.to_json() for r in results], indent=1, default=str))
     _exchange(staging, outdir)
@@ -404,7 +454,7 @@ def write_reports(targets: list[str], profile: Profile, seed: int, out: str, *, 
     index = index_markdown(results, profile, seed, sum(r.seconds for r in results))
     if errors:
         index += "\n## Load errors\n\n" + "\n".join(f"- {e}" for e in errors) + "\n"
-    publish(outdir, {s.id: (s, by_id[s.id]) for s in stmts}, index, results)
+    publish(outdir, {s.id: (s, by_id[s.id]) for s in stmts}, index, results, reuse=reuse)
     print(f"{outdir / 'index.md'}: {_summary(results)}", file=sys.stderr)
     bad = runner.unexpected(results)
     if bad:

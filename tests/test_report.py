@@ -214,3 +214,43 @@ def test_figure_labels_use_display_names_matplotlib_can_draw():
     assert mathtext_label("g", r"\tilde\gamma") == r"$\tilde\gamma$"
     assert mathtext_label("b", r"\lVert W_{1}\rVert_F^2") == r"$\Vert  W_{1}\Vert _F^2$"
     assert mathtext_label("x", r"\notacommand{x}") == "x" and mathtext_label("y") == "y"
+
+
+FIGURE_FILE = '''from pathlib import Path
+from checker import conjecture
+from theorems.balance import mlp
+
+LOG = Path(__file__).with_suffix(".log")
+
+
+def draw(path):
+    path.write_bytes(b"{version}")
+    with LOG.open("a") as f:
+        f.write("drawn\\n")
+    return "caption {version}"
+
+
+conjecture("fig-own", system=mlp(), conclusion="in_dot == out_dot", figures=(draw,))
+conjecture("fig-default", system=mlp(), conclusion="in_dot >= out_dot - 1")
+'''
+
+
+def test_reuse_keeps_unchanged_figures_and_redraws_changed_ones(tmp_path):
+    conj, out = tmp_path / "figs.py", tmp_path / "reports"
+    conj.write_text(FIGURE_FILE.format(version="v1"))
+    log = conj.with_suffix(".log")
+    args = ["report", "--profile", "quick", "--out", str(out), str(conj)]
+    assert main(args) == 0 and log.read_text().count("drawn") == 1
+    before = {p.relative_to(out): (p.read_bytes(), p.stat().st_mtime_ns) for p in out.rglob("*") if p.is_file()}
+    assert Path("figures/fig-default-1.png") in before and "caption v1" in (out / "fig-own.md").read_text()
+    assert main(args + ["--reuse"]) == 0
+    after = {p.relative_to(out): (p.read_bytes(), p.stat().st_mtime_ns) for p in out.rglob("*") if p.is_file()}
+    assert log.read_text().count("drawn") == 1  # not drawn again
+    assert {k: v for k, v in after.items() if k.suffix == ".png"} == {k: v for k, v in before.items() if k.suffix == ".png"}
+    assert all(after[k][0] == before[k][0] for k in before if k.name != "index.md")  # pages byte-identical
+    conj.write_text(FIGURE_FILE.format(version="v2"))  # the figure's code changes, the claims do not
+    registry._FILES.pop(conj.resolve())
+    assert main(args + ["--reuse"]) == 0
+    assert log.read_text().count("drawn") == 2 and (out / "figures" / "fig-own-1.png").read_bytes() == b"v2"
+    assert "caption v2" in (out / "fig-own.md").read_text()
+    assert json.loads((out / report.FIGURES).read_text())["figures/fig-own-1.png"]["caption"] == "caption v2"
