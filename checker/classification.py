@@ -290,6 +290,20 @@ class MarginState:
         with working_precision(self.bits):
             return steepest_velocity(self.grad, p, self.vanishes)
 
+    def one_point_log_rate(self, rule: str, p: str) -> fmpq | None:
+        """For one data point, ``d/dt log γ̃_p`` along the ``rule``-steepest flow is ``g(q)·β`` with ``β``
+        an exact rational (None for more points, or ``θ`` in balls): then ``∇ℒ = −g(q)∇q`` and ``z = q``,
+        so ``θ̇ = g(q)w`` with ``w = ‖∇q‖_*u`` (:func:`checker.dynamics.steepest_direction` of ``−∇q``,
+        exact) and ``β = ⟨∇q, w⟩/q − K·D⁺‖θ‖_p[w]/‖θ‖_p`` (rational for every ``p``: for ℓ₂ the ratio is
+        ``⟨θ, w⟩/‖θ‖₂²``).  Its sign is the rate's, decided exactly — equality cases included."""
+        if self.problem.samples != 1 or any(isinstance(x, arb) for x in self.theta):
+            return None
+        grad_q = self.problem.margin_gradients(self.theta)[0]
+        w = steepest_direction(-grad_q, rule)
+        ratio = (_dot(self.theta, w) / _dot(self.theta, self.theta) if p == "l2"
+                 else norm_rate(self.theta, w, p) / norm(self.theta, p))
+        return _dot(grad_q, w) / self.q[0] - self.problem.K * ratio
+
     def smoothed_margin(self, p: str) -> arb:
         """``γ̃_p = ℓ^{-1}(ℒ)/‖θ‖_p^K``."""
         with working_precision(self.bits):

@@ -116,3 +116,15 @@ def test_exact_max_margins_agree_with_linprog():
         A_ub = np.vstack([np.c_[-A, np.zeros((len(A), k))], np.c_[box, slack], np.c_[-box, slack]])
         res = linprog(c, A_ub=A_ub, b_ub=np.r_[-np.ones(len(A)), np.zeros(2 * d)], bounds=[(None, None)] * (d + k))
         assert abs(float(gamma) - 1 / res.fun) < 1e-9
+
+
+def test_one_point_rates_factor_through_an_exact_rational():
+    """One point a = (1, 5/3), θ = (9, 9) along sign flow: d/dt log γ̃_∞ = g(q)·β with β = 0 exactly
+    (θ ∥ sign a attains q = ‖θ‖_∞‖a‖₁), and β has the sign of the ball rate elsewhere."""
+    problem = Classification.of(MLP((2, 1), ()), [["1", "5/3"]], [1], "exp")
+    assert problem.state(rational_array(["9", "9"]), 128).one_point_log_rate("linf", "linf") == 0
+    for theta, p in ((["9", "4"], "linf"), (["1", "2"], "l2"), (["2", "-1/3"], "l1")):
+        state = problem.state(rational_array(theta), 128)
+        beta = state.one_point_log_rate(p, p)
+        assert beta > 0 and state.log_smoothed_margin_rate(state.steepest_velocity(p), p) > 0
+    assert relu_problem().state(THETA, 128).one_point_log_rate("l2", "l2") is None

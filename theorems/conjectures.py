@@ -255,7 +255,11 @@ def steepest_points(rule: str | None = None, margin: str | None = None, archs: t
                           "dgamma_bar": state.normalised_margin_rate(v, m), "dual_norm": arb(dual)}
         except ArithmeticError as exc:
             return {"K": Enclosure.exact(P.K), **_undecided(names - {"K"}, exc)}
-        return {"K": Enclosure.exact(P.K), **{k: Enclosure.ball(v, note) for k, v in values.items()}}
+        out = {"K": Enclosure.exact(P.K), **{k: Enclosure.ball(v, note) for k, v in values.items()}}
+        if state.one_point_log_rate(p, m) == 0:  # one point: the rate is g(q)·β with β rational, here exactly 0
+            zero = "exactly 0: one point, d/dt log γ̃ = g(q)·β with β = 0 in rationals"
+            out["dgamma_tilde"] = out["dlog_gamma_tilde"] = Enclosure.exact(0, zero)
+        return out
 
     label = f"steepest_points(rule {rule or 'drawn'}; margin {margin or 'the rule’s norm'})"
     return System(label, "exact points θ with ℒ(θ) < ℓ(0); margins and their rates along the steepest-descent flow, in balls",
@@ -761,7 +765,11 @@ theorem(
           "Kv/ρ ≥ v(v − Kg(z)z/ρ)/(g(z)z), which is ≥ 0 when v ≤ 0 and, by LL-M, ≥ −vΣ g(q_n)r_n⁺/(g(z)zρ) when "
           "v > 0. For near-homogeneous nets r_n = O(ρ^{K−1}) while q_n ~ ρ^K, so the slack is O(d/dt log ρ/ρ) and "
           "integrates to a finite total: 'nearly monotone'. The paper's threshold and margin normalisation are "
-          "parameters (threshold, default 1·ℓ(0); K = top degree), default unconfirmed.",
+          "parameters (threshold, default 1·ℓ(0); K = top degree), default unconfirmed. *Does not discriminate "
+          "(twins):* the slack bounds the decrease, and the bound is attained only where θ ∥ −∇ℒ with one point "
+          "carrying ℒ and r_n ≥ 0 (equality in Cauchy–Schwarz and in LL-M) — an equality of transcendental numbers, "
+          "which balls cannot certify, so the drawn instances keep away from it and the ×(1 ± 1/100) twins of the "
+          "slack pass; MUT-CONJ-NH-exact (slack 0) shows that the slack is needed.",
 )
 theorem(
     "MUT-CONJ-NH-exact", title="(mutation) the smoothed margin of a near-homogeneous network is exactly monotone",
