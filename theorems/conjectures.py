@@ -55,7 +55,7 @@ from checker.figures import axes, save
 from checker.integrators import iterate
 from checker.limits import Ladder
 from checker.maxmargin import max_margin
-from checker.nets import MLP, AbstractNetwork, ResidualMLP, activation
+from checker.nets import MLP, AbstractNetwork, NearHomogeneous, ResidualMLP, activation
 from checker.quantities import quantity
 from checker.strategies import rationals, vectors
 from checker.svm import kkt_residual
@@ -65,7 +65,7 @@ SOURCE_SGD = "Schechtman & Schreuder, COLT 2025 (PMLR 291), arXiv:2502.05668"
 SOURCE_NH = "Cai, Zhou, Wu, Mei, Lindsey & Bartlett, ICML 2025, arXiv:2502.16075"
 LOSSES = ("exp", "logistic")
 HOMOGENEOUS = ("linear", "deep_linear", "relu", "sqrelu")
-NEAR_HOMOGENEOUS = ("relu_bias", "residual")
+NEAR_HOMOGENEOUS = ("relu_bias", "residual", "mixed")
 NORM_TEX = {"l1": r"\ell_1", "l2": r"\ell_2", "linf": r"\ell_\infty"}
 
 # ------------------------------------------------------------------------------ networks and instances
@@ -75,7 +75,9 @@ def network(inst: dict) -> AbstractNetwork:
     """The classifier of an instance: ``linear`` ``⟨w, x⟩`` (``K = 1``); ``deep_linear`` ``W₂W₁x``
     (width 2, ``K = 2``); ``relu``/``sqrelu`` ``Σ_j a_jφ(⟨v_j, x⟩)`` (``K = 2, 3``); ``relu_bias`` the
     same with hidden and output biases (near-homogeneous of top degree 2); ``residual``
-    ``R(I + N)x`` (one linear residual block with a readout, near-homogeneous of top degree 2)."""
+    ``R(I + N)x`` (one linear residual block with a readout, near-homogeneous of top degree 2);
+    ``mixed`` ``f₂ + ½f₁`` (a two-layer ReLU net plus a linear term on its own parameters,
+    :class:`checker.nets.NearHomogeneous`, top degree 2)."""
     d, arch, w = len(inst["X"][0]), inst["arch"], inst.get("width", 2)
     if arch == "linear":
         return MLP((d, 1), ())
@@ -83,6 +85,8 @@ def network(inst: dict) -> AbstractNetwork:
         return MLP((d, 2, 1), (activation("linear"),))
     if arch == "residual":
         return ResidualMLP(d, 1, readout=1)
+    if arch == "mixed":
+        return NearHomogeneous(((1, MLP((d, w, 1), (activation("relu"),))), ("1/2", MLP((d, 1), ()))))
     act = activation("relu2" if arch == "sqrelu" else "relu")
     return MLP((d, w, 1), (act,), bias=arch == "relu_bias")
 
@@ -99,7 +103,8 @@ def theta_of(inst: dict) -> np.ndarray:
 def _teacher(inst: dict, u: list[Fraction]) -> list[Fraction]:
     """A separating parameter vector built from ``u`` (THEOREMS.md §0.4): ``u`` itself (linear),
     the factorisation ``e₁uᵀ, e₁ᵀ`` (deep linear), neurons ``±u`` with output weights ``±1``
-    (two-layer nets; biases 0), ``N = 0`` with readout ``uᵀ`` (residual: ``R(I + N)x = ⟨u, x⟩``)."""
+    (two-layer nets; biases 0; ``mixed`` also ``u`` for its linear term), ``N = 0`` with readout ``uᵀ``
+    (residual: ``R(I + N)x = ⟨u, x⟩``)."""
     arch, d = inst["arch"], len(u)
     zero = [Fraction(0)] * d
     if arch == "linear":
@@ -113,6 +118,8 @@ def _teacher(inst: dict, u: list[Fraction]) -> list[Fraction]:
     a = [Fraction(1), Fraction(-1)] + [Fraction(0)] * (w - 2)
     if arch == "relu_bias":
         return V + [Fraction(0)] * w + a + [Fraction(0)]
+    if arch == "mixed":
+        return V + a + list(u)
     return V + a
 
 
@@ -145,7 +152,7 @@ def instances(draw: Any, archs: tuple[str, ...], losses: tuple[str, ...] = LOSSE
     X, y, u = draw(planted_data(d, draw(st.integers(*points)), tau))
     if case == "tie":
         X, y = X + [X[0]], y + [y[0]]
-    if arch in ("relu", "sqrelu", "relu_bias"):
+    if arch in ("relu", "sqrelu", "relu_bias", "mixed"):
         inst["width"] = draw(st.integers(2, 3))
     inst["X"], inst["y"] = [exact_strings(x) for x in X], y
     if case == "late" and inst.get("norm") in ("l1", "linf"):
@@ -578,7 +585,7 @@ def _nh_quantities() -> dict:
 @system_family(_nh_quantities())
 def near_points(archs: tuple[str, ...] = NEAR_HOMOGENEOUS, threshold: str = "1") -> System:
     """Generated points ``θ`` of near-homogeneous classifiers (an MLP with hidden and output biases;
-    a linear residual block with a readout) with ``ℒ(θ) < threshold·ℓ(0)`` (``threshold`` = 1 by
+    a linear residual block with a readout; a ReLU net plus a linear term) with ``ℒ(θ) < threshold·ℓ(0)`` (``threshold`` = 1 by
     default: the derived inequality needs only ``ℒ < ℓ(0)``; Cai et al.'s threshold set by the
     non-homogeneity is [unconfirmed — a parameter]).  ``K`` is the top degree (``net.degree``;
     [unconfirmed — the normalisation of the paper's margin]).  Rates along gradient flow in balls."""
