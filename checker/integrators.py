@@ -267,6 +267,11 @@ def iterate(rule: Step, oracle: Oracle, theta0: Any, checkpoints: Sequence[int],
     theta0 = np.asarray(theta0)
     counted = _Counted(oracle)
     aux0 = rule.init(theta0) if aux0 is None else tuple(aux0)
+    floats = sorted(k for k, v in rule.parameters.items() if isinstance(v, float))
+    if theta0.dtype == object and floats:
+        raise TypeError(f"{rule.name}: exact or ball iteration needs rational rule constants, but "
+                        f"{', '.join(f'{k} = {rule.parameters[k]!r}' for k in floats)} is a float: pass "
+                        f"flint.fmpq (e.g. fmpq(1, 10)) or run on float64 parameters")
     if theta0.dtype == object:
         with working_precision(bits):
             (main,), reached, stop = _run_steps(rule, counted, [(theta0, aux0)], stops, until)

@@ -62,9 +62,27 @@ class limit(sympy.Function):
         return rf"\lim_{{H \to \infty}} \left({body}\right){rate}"
 
 
+def _compound(latex: str) -> bool:
+    """Whether a display name has a ``+`` or ``−`` (a leading sign too) outside every group (``{}``, ``\\left( \\right)``,
+    ``\\langle \\rangle``), so that it needs brackets as a factor or a power's base."""
+    depth = 0
+    for k, ch in enumerate(latex):
+        if ch == "{" or latex.startswith((r"\left", r"\langle"), k):
+            depth += 1
+        elif ch == "}" or latex.startswith((r"\right", r"\rangle"), k):
+            depth -= 1
+        elif ch in "+-" and depth == 0:
+            return True
+    return False
+
+
 def render_latex(expr: sympy.Basic, names: dict[str, str]) -> str:
-    """``expr`` in LaTeX with each symbol named in ``names`` shown by its LaTeX display name."""
-    return sympy.latex(expr, symbol_names={s: names[s.name] for s in expr.free_symbols if s.name in names})
+    """``expr`` in LaTeX with each symbol named in ``names`` shown by its LaTeX display name; a
+    compound display name (a sum or difference) is bracketed, so ``2βQ`` with ``Q = a − b`` reads
+    ``2β(a − b)``."""
+    shown = {s: (rf"\left({names[s.name]}\right)" if _compound(names[s.name]) else names[s.name])
+             for s in expr.free_symbols if s.name in names}
+    return sympy.latex(expr, symbol_names=shown)
 
 
 def limits_of(*rels: sympy.Basic) -> list[limit]:

@@ -58,3 +58,14 @@ def test_shared_cache_keys_on_canonical_arguments():
     build({"w": np.array([2.0])}, 1e-3)
     build({"w": ["1", "2"], "s": 1}, 1e-3)  # evicted (maxsize 2): built again
     assert len(calls) == 4
+
+
+def test_compound_display_names_are_bracketed():
+    import sympy
+
+    from checker.statements import render_latex
+
+    beta, cross = sympy.symbols("beta cross")
+    shown = render_latex(2 * beta * cross, {"beta": r"\beta", "cross": r"\langle W_1, V_1\rangle - \langle W_2, V_2\rangle"})
+    assert shown == r"2 \beta \left(\langle W_1, V_1\rangle - \langle W_2, V_2\rangle\right)"
+    assert render_latex(cross**2, {"cross": r"\lVert \theta\rVert_{2}"}) == r"\lVert \theta\rVert_{2}^{2}"
