@@ -318,17 +318,18 @@ def gradient_flow_to_minimiser(layers0: Sequence[np.ndarray], readout: np.ndarra
     the plateau the field is tiny and smooth and the step grows geometrically with ``t`` (the
     clock is effectively ``log t``), so the plateau costs about a hundred steps whatever its
     length.  The converging phase is stiff (stiffness ratio ≈ S/μ, large for ill-conditioned Σ),
-    so the default is LSODA, which switches to BDF there, with the exact Hessian (Dual-number HVP
-    columns of :class:`Risk`) as the Jacobian; an explicit method (``"DOP853"``) is cheaper for
-    well-conditioned problems with many parameters.  The run stops at the first step end with
+    so the default is LSODA, which switches to BDF there (with its own finite-difference Jacobian:
+    it only steers the Newton iterations, not the error control, and costs P gradients where the
+    exact Hessian, P Dual-number HVPs, costs about four times more); an explicit method
+    (``"DOP853"``) is cheaper for well-conditioned problems with many parameters.  The run stops at the first step end with
     ``‖w − w⋆‖ ≤ tol`` (or after ``max_steps`` steps: not converged).  An explicit solver at its
     stability limit keeps an error floor of about ``rtol·‖θ‖``, so ``rtol`` is lowered to
     ``tol/100`` (but not below ``10⁻¹²``).  The run is repeated at ``rtol/1000`` (at least
     ``3·10⁻¹⁴``, scipy's floor) and the tighter run is returned, with the looser one's final state
     as ``coarse`` and the largest parameter difference as ``error`` (neither solver preserves the
     conserved imbalances, so their drift along the run is evidence within that difference).
-    (:func:`checker.integrators.solve` has no stopping event and no Jacobian option yet: this is
-    the rule's field stepped by scipy's solver with that event.)
+    (:func:`checker.integrators.solve` has no stopping event yet: this is the rule's field stepped
+    by scipy's solver with that event.)
     """
     f64 = lambda x: np.asarray(x, dtype=float)  # noqa: E731
     p, ws = f64(readout), f64(w_star)
@@ -341,13 +342,12 @@ def gradient_flow_to_minimiser(layers0: Sequence[np.ndarray], readout: np.ndarra
     def rhs(t: float, theta: np.ndarray) -> np.ndarray:
         return field(oracle, theta, ())[0]
 
-    options = {} if method in ("RK23", "RK45", "DOP853") else {"jac": lambda t, theta: -oracle.hessian(theta)}
     scale = max(float(np.max(np.abs(theta0))), 1e-300)
     rtol = max(min(rtol, tol * 1e-2), 1e-12)
     fine = max(rtol * 1e-3, 3e-14)  # scipy's floor is 100·eps
     (theta_c, _, _, n_c), (theta_f, mid_f, t_f, n_f) = (
-        _flow_until(rhs, distance, theta0, tol, checkpoint_factor * tol, r, r * 1e-3 * scale, horizon, max_steps, method,
-                    options) for r in (rtol, fine))
+        _flow_until(rhs, distance, theta0, tol, checkpoint_factor * tol, r, r * 1e-3 * scale, horizon, max_steps, method)
+        for r in (rtol, fine))
     d = distance(theta_f)
     return FlowRun(net.unflatten(theta_f), net.unflatten(theta_c), net.unflatten(mid_f), t_f, d, d <= tol,
                    float(np.max(np.abs(theta_f - theta_c))), n_c + n_f,
@@ -356,13 +356,13 @@ def gradient_flow_to_minimiser(layers0: Sequence[np.ndarray], readout: np.ndarra
 
 
 def _flow_until(rhs: Any, distance: Any, theta0: np.ndarray, tol: float, checkpoint: float, rtol: float, atol: float,
-                horizon: float, max_steps: int, method: str, options: dict) -> tuple[np.ndarray, np.ndarray, float, int]:
+                horizon: float, max_steps: int, method: str) -> tuple[np.ndarray, np.ndarray, float, int]:
     """Step the solver until ``distance(θ) ≤ tol``, ``t = horizon`` or ``max_steps``.
 
     Returns the final state, the first state with ``distance ≤ checkpoint``, the final time and
     the number of field evaluations.
     """
-    solver = getattr(scipy.integrate, method)(rhs, 0.0, theta0, horizon, rtol=rtol, atol=atol, **options)
+    solver = getattr(scipy.integrate, method)(rhs, 0.0, theta0, horizon, rtol=rtol, atol=atol)
     steps, mid = 0, None
     while solver.status == "running" and steps < max_steps:
         dist = distance(solver.y)

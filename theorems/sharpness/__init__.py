@@ -17,7 +17,7 @@ descent runs), :mod:`.figures`, and here the statements.  Measurement (engine:
   rational minimisers.  Elsewhere the full Hessian (Dual-number HVP columns of the network), exactly.
 * ``S_min`` by the 1-D convex minimisation of MC-T1-UP, enclosed from both sides (exact upper
   bounds at aligned rank-one minimisers, exact dual lower bounds from densities).
-* Gradient flow in float64 (LSODA with the exact Hessian as Jacobian, two tolerances, stopped at
+* Gradient flow in float64 (LSODA, two tolerances, stopped at
   ``‖w − w⋆‖ ≤ tol/10``): every limit quantity is an *estimate* whose error adds the
   two-tolerance difference, the change since the flow was 100× farther from ``w⋆`` (linear
   convergence leaves about 1% of that), and for ``S`` the Weyl bound on the Hessian's residual
@@ -149,8 +149,8 @@ theorem(
     "MC-SMALL", system=SMALL, conclusion="S <= C_small*L*Lambda*wnorm**(2-2/L)",
     title="GF from small initialisation converges to a minimiser with S ≤ C_small·LΛ‖w⋆‖^{2−2/L} (C_small = 8)",
     source=f"{SOURCE}, small-initialisation theorem (number unconfirmed); C_small = 8 from the authors' code",
-    notes="Gradient flow from W_k(0) = ε·N_k, ε ∈ {1/32, 1/16, 1/8}, integrated by LSODA with the exact Hessian as "
-          "Jacobian to ‖w − w⋆‖ ≤ 1e-9 (rtol ≤ 1e-11, repeated at 1000× tighter tolerance). S is formula (H) at the "
+    notes="Gradient flow from W_k(0) = ε·N_k, ε ∈ {1/32, 1/16, 1/8}, integrated by LSODA (the "
+          "rule of checker.dynamics on the network's risk) to ‖w − w⋆‖ ≤ 1e-9 (rtol ≤ 1e-11, repeated at 1000× tighter tolerance). S is formula (H) at the "
           "end of the run; its error adds the two-tolerance difference, the change since ‖w − w⋆‖ ≤ 1e-7, and the Weyl "
           "bound of the Hessian's residual term. A run that does not converge is an error, never a refutation.",
     figures=(figure_sharpness_vs_scale,))
