@@ -83,6 +83,27 @@ def test_planted_target_has_exact_singular_values() -> None:
     assert np.allclose(np.linalg.svd(mf.to_float(target.M), compute_uv=False)[:2], [1.5, 1.0], atol=1e-15)
 
 
+def test_float_runs_are_the_gradient_descent_rule_with_records_and_an_error_estimate() -> None:
+    """gd_float is dynamics.gradient_descent on the Factorisation oracle: its final iterate is the plain
+    loop's, its records are formed from the iterates, it carries an error estimate, and it stops at
+    the residual level and at blow-up."""
+    target, U0, V0 = _small_problem()
+    M = mf.to_float(target.M)
+    etas = np.full(300, 0.2)
+    U, V = U0.copy(), V0.copy()
+    for eta in etas:
+        R = U @ V.T - M
+        U, V = U - eta * R @ V, V - eta * R.T @ U
+    run = mf.gd_float(U0, V0, M, etas, imbalance_every=7)
+    assert run.steps == 300 and np.allclose(run.U, U, atol=1e-13) and np.allclose(run.V, V, atol=1e-13)
+    assert 0 <= run.error < 1e-12 and len(run.drift) == 300 and len(run.residual) == 301
+    assert list(run.imbalance_steps[:3]) == [0, 7, 14] and run.imbalance_steps[-1] == 300
+    stopped = mf.gd_float(U0, V0, M, etas, stop_below=float(run.residual[150]))
+    assert stopped.steps <= 150 and stopped.residual[-1] <= run.residual[150]
+    blown = mf.gd_float(U0, V0, M, np.full(300, 5.0), blowup=100.0)
+    assert blown.diverged and blown.error == float("inf")
+
+
 def test_ball_run_encloses_float_run_and_drift_bound_holds() -> None:
     target, U0, V0 = _small_problem()
     schedule = mf.PowerSchedule(fmpq(1, 2), fmpq(3, 4))
