@@ -619,9 +619,10 @@ _LINEAR_READOUT = (MLP, Conv1D, WeightNormMLP, ResidualMLP)
 @dataclass(frozen=True, eq=False)
 class FixedReadout(AbstractNetwork):
     """``base`` with its last parameter array (its readout) held at the constant ``readout``:
-    ``f(x; θ) = base(x; θ, R)``, parameters those of ``base`` but the last (Marion & Chizat's deep
-    linear regression ``f(x) = w⋆ᵀ… `` setting with a fixed last layer).  ``readout`` is exact
-    (rationals); it is used as float64 when the parameters are float64.
+    ``f(x; θ) = base(x; θ, R)``, parameters those of ``base`` but the last: e.g. a deep linear network
+    ``x ↦ R W_{L−1}⋯W_1 x`` whose last layer is not trained (the fixed-readout setting of Marion &
+    Chizat's deep linear regression).  ``readout`` is exact (rationals); it is used as float64 when
+    the parameters are float64.
 
     The base's readout must enter f linearly as its outermost layer (an :class:`MLP` without biases,
     :class:`Conv1D`, :class:`WeightNormMLP`, a :class:`ResidualMLP` with a readout), so a ``K``-
