@@ -8,11 +8,12 @@ refuted (with a shrunk, replayable counterexample), vacuous or error.  From Pyth
 """
 from .api import Result, check, conjecture, theorem
 from .arith import Enclosure, Precision
+from .quantities import Quantity, quantity
 from .statements import Proof, Statement
 from .systems import MeasurementError, System, system_family
 from .verdicts import Verdict
 
 __all__ = [
-    "Enclosure", "MeasurementError", "Precision", "Proof", "Result", "Statement", "System", "Verdict",
-    "check", "conjecture", "system_family", "theorem",
+    "Enclosure", "MeasurementError", "Precision", "Proof", "Quantity", "Result", "Statement", "System", "Verdict",
+    "check", "conjecture", "quantity", "system_family", "theorem",
 ]

@@ -178,7 +178,7 @@ class Result:
 
     def plot(self, x: str, y: str, ax: Any = None) -> Any:
         """Scatter ``y`` against ``x`` (columns of :meth:`table`) over the instances, one colour
-        per outcome; returns the matplotlib axes."""
+        per outcome, axes labelled by the quantities' display names; returns the matplotlib axes."""
         import matplotlib.pyplot as plt
 
         rows = self.table()
@@ -188,8 +188,10 @@ class Result:
         for outcome in sorted({r["outcome"] for r in rows}):
             pts = [(r[x], r[y]) for r in rows if r["outcome"] == outcome and r[x] is not None and r[y] is not None]
             ax.scatter([p[0] for p in pts], [p[1] for p in pts], s=12, label=outcome)
-        ax.set_xlabel(x)
-        ax.set_ylabel(y)
+        stmt = registry.statements().get(self.result.id)
+        names = stmt.system.latex_names() if stmt is not None else {}
+        ax.set_xlabel(mathtext_label(x, names.get(x, "")))
+        ax.set_ylabel(mathtext_label(y, names.get(y, "")))
         ax.set_title(f"{self.result.id}: {self.result.verdict}")
         if rows:
             ax.legend(fontsize=8)

@@ -58,3 +58,16 @@ def test_the_api_example_script_runs(capsys, monkeypatch, tmp_path):
     out = capsys.readouterr().out
     assert "tanh-balance: refuted, replay with python -m checker check" in out
     assert (tmp_path / "plot.png").stat().st_size > 1000
+
+
+def test_plots_are_labelled_by_display_names():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import checker
+
+    res = checker.check(str(ROOT / "examples" / "heavy_ball.py") + "::heavy-ball-law", profile="quick", seed=0)[0]
+    ax = res.plot("kinetic", "d_cross")
+    assert ax.get_xlabel() == r"$\Vert  V_{1}\Vert _F^2 - \Vert  V_{2}\Vert _F^2$"
+    assert ax.get_ylabel().startswith(r"$\frac{d}{dt}(\langle W_{1}")
+    assert checker.quantity("x", "a quantity", "x").latex == "x"  # checker.quantity is the documented constructor
