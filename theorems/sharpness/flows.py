@@ -23,7 +23,7 @@ from checker.sharpness import sharpness_balanced, sharpness_float, smin_enclosur
 from checker.spectra import misalignment, second_singular_value, sin_angle, singular
 from checker.strategies import vectors
 
-from .minimisers import Number, Range, data_features, measured, regression_data, step_size
+from .minimisers import MINIMISER_QUANTITIES, Number, Range, data_features, measured, regression_data, step_size
 
 # ============================================================================ systems: gradient flow and descent
 
@@ -32,22 +32,9 @@ MAX_CONDITION = 100.0
 
 
 FLOW_QUANTITIES = {
-    "L": quantity("L", 'depth',
-                   r"L", "exact"),
-    "d": quantity("d", 'input dimension',
-                   r"d", "exact"),
-    "n": quantity("n", 'number of samples',
-                   r"n", "exact"),
+    **{k: MINIMISER_QUANTITIES[k] for k in ("L", "d", "n", "lam", "Lambda", "a", "wnorm")},
     "width": quantity("width", 'narrowest hidden width',
                    r"m_{\min}", "exact"),
-    "lam": quantity("lam", 'λ, smallest eigenvalue of Σ',
-                   r"\lambda", "ball"),
-    "Lambda": quantity("Lambda", 'Λ, largest eigenvalue of Σ',
-                   r"\Lambda", "ball"),
-    "a": quantity("a", 'a = w⋆ᵀΣw⋆/‖w⋆‖²',
-                   r"a", "exact"),
-    "wnorm": quantity("wnorm", '‖w⋆‖',
-                   r"\lVert w^\star\rVert", "ball"),
     "S": quantity("S", 'sharpness of the GF limit: (H) at the end of the run + Weyl budget of the residual term + integration and tail estimates',
                    r"S", "estimate"),
     "S_bal": quantity("S_bal", 'sharpness of the balanced aligned rank-one minimiser (exact or certified)',
@@ -262,6 +249,17 @@ def _flow_scope(instance: dict, precision: Precision) -> str | None:
     return _conditioning_reason(reg)
 
 
+def _flow_measure(case: Callable[..., FlowCase], setting: FlowSetting, constant: str) -> Callable[..., dict[str, Enclosure]]:
+    """The measure of a flow system: the shared run of ``case(instance, precision, setting, constant)``
+    (keyed by the tolerance and escalation level only), then the requested quantities on it."""
+
+    def measure(instance: dict, precision: Precision, names: frozenset[str]) -> dict[str, Enclosure]:
+        run = case(instance, Precision(rtol=precision.rtol, level=precision.level), setting, constant)
+        return measured(run, names, precision.bits)
+
+    return measure
+
+
 def _flow_features(instance: dict) -> dict[str, Any]:
     return {**data_features(instance, len(instance["widths"]) - 1), "init scale": instance["scale"]}
 
@@ -278,17 +276,11 @@ def small_init_flow(depth: Range = (2, 4), dim: Range = (1, 3), width: Range = (
     ``C_small``: the flatness constant (default 8, from the authors' code, unconfirmed as the
     paper's).
     """
-    setting = FlowSetting(tol)
-
-    def measure(instance: dict, precision: Precision, names: frozenset[str]) -> dict[str, Enclosure]:
-        case = _small_case(instance, Precision(rtol=precision.rtol, level=precision.level), setting, C_small)
-        return measured(case, names, precision.bits)
-
     return System(
         name=f"small_init_flow(depth={depth}, dim={dim}, width={width}, scales={scales}, gains={gains}, C_small={C_small})",
         description="gradient flow of deep linear regression from a small Gaussian initialisation, to convergence",
         quantities=SMALL_QUANTITIES, strategy=flow_instances(depth, dim, width, scales, gains),
-        measure=measure, scope=_flow_scope, features=_flow_features, dynamical=True,
+        measure=_flow_measure(_small_case, FlowSetting(tol), C_small), scope=_flow_scope, features=_flow_features, dynamical=True,
         hypotheses=("Σ ≻ 0", "w⋆ ≠ 0", f"κ(Σ) ≤ {MAX_CONDITION:g}", f"initialisation scale ε ∈ {scales} (ε < ε₀ unconfirmed)",
                     f"first-layer gain ∈ {gains}"),
         parameters={"depth": depth, "dim": dim, "width": width, "scales": scales, "gains": gains, "C_small": C_small,
@@ -342,17 +334,11 @@ def residual_flow(depth: Range = (2, 4), dim: Range = (1, 3), s_values: tuple[st
     the authors' code, borrowed].  ``unit_target``: ‖w⋆‖ = 1, as in the authors' code (the residual
     initialisation has scale 1 whatever ‖w⋆‖ is, so the bound's factor ‖w⋆‖^{2−2/L} is only
     meaningful at that normalisation)."""
-    setting = FlowSetting(tol)
-
-    def measure(instance: dict, precision: Precision, names: frozenset[str]) -> dict[str, Enclosure]:
-        case = _residual_case(instance, Precision(rtol=precision.rtol, level=precision.level), setting, C_res)
-        return measured(case, names, precision.bits)
-
     return System(
         name=f"residual_flow(depth={depth}, dim={dim}, s_values={s_values}, C_res={C_res}, unit_target={unit_target})",
         description="gradient flow of a deep linear residual network with a fixed unit readout, to convergence",
         quantities=RESIDUAL_QUANTITIES, strategy=residual_instances(depth, dim, s_values, unit_target),
-        measure=measure, scope=_residual_scope, dynamical=True,
+        measure=_flow_measure(_residual_case, FlowSetting(tol), C_res), scope=_residual_scope, dynamical=True,
         features=lambda inst: {**data_features(inst, inst["L"]), "s": inst["s"]},
         hypotheses=("Σ ≻ 0", "w⋆ ≠ 0", f"κ(Σ) ≤ {MAX_CONDITION:g}", "‖p‖ = 1", f"s ∈ {s_values}")
         + (("‖w⋆‖ = 1",) if unit_target else ()),
