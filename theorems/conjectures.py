@@ -44,7 +44,7 @@ import numpy as np
 from flint import arb, fmpq
 from hypothesis import strategies as st
 
-from checker import Enclosure, MeasurementError, Precision, System, system_family, theorem
+from checker import Enclosure, Precision, System, system_family, theorem
 from checker.arith import rational, rational_array, rational_str, working_precision
 from checker.cache import shared
 from checker.classification import (Classification, NormalisedObjective, exact_strings, gap_bits, norm, planted_data,
