@@ -63,7 +63,7 @@ from hypothesis import strategies as st
 from .arith import Enclosure, Precision, ball_array, rational_array, working_precision
 from .dynamics import Flow, Rule
 from .losses import loss as get_loss
-from .nets import AbstractNetwork, Dual
+from .nets import AbstractNetwork, Activation, Dual
 from .objectives import Objective
 from .quantities import ERROR_MODELS, Quantity, quantity
 from .strategies import matrices, rationals, vectors
@@ -264,30 +264,23 @@ def _parts(x: Any) -> tuple[Any, Any]:
     return (x.value, x.tangent) if isinstance(x, Dual) else (x, 0)
 
 
-def _transcendental(net: AbstractNetwork) -> bool:
-    return any(getattr(a, "degree", 0) is None for a in getattr(net, "activations", ()))
+def _transcendental(net: Any) -> bool:
+    """Whether the network (or a network it wraps) has an activation without a homogeneity degree
+    (tanh): its values are transcendental, so it is measured in balls."""
+    if isinstance(net, Activation):
+        return net.degree is None
+    if isinstance(net, (tuple, list)):
+        return any(_transcendental(x) for x in net)
+    return isinstance(net, AbstractNetwork) and any(_transcendental(v) for v in vars(net).values())
 
 
-def training_system(name: str, *, network: AbstractNetwork | Callable[[Instance], AbstractNetwork],
-                    instances: st.SearchStrategy[Instance], rule: Rule, loss: str = "squared",
-                    observables: Mapping[str, Observable], description: str = "", hypotheses: tuple[str, ...] = (),
-                    scope: Callable[[Instance, Precision], "str | None"] | None = None,
-                    features: Callable[[Instance], Mapping[str, Any]] | None = None,
-                    arithmetic: str = "auto") -> System:
-    """The system of ``rule`` training ``network`` on ``instances`` (see the module docstring): the
-    quantities ``O``, ``d_O`` for each observable, ``loss``, ``d_loss`` and the rule's rational
-    parameters.  ``scope(instance, precision)`` returns why an instance is outside the claim's
-    hypotheses (or None); ``features(instance)`` the instance mix shown on pages (default: the
-    number of samples); ``arithmetic`` is ``auto`` (exact unless the loss or an activation needs
-    balls), ``exact`` or ``ball``."""
-    lossf = get_loss(loss)
-    if arithmetic not in ("auto", "exact", "ball"):
-        raise ValueError(f"arithmetic {arithmetic!r}: choose auto, exact or ball")
-    if not isinstance(rule, Flow) and not hasattr(rule, "step"):
-        raise TypeError(f"rule {rule!r} is neither a checker.dynamics.Flow nor a Step")
-    build = network if callable(network) and not isinstance(network, AbstractNetwork) else (lambda inst: network)
+def _quantities(name: str, observables: Mapping[str, Observable], rule: Rule, lossf: Any,
+                arithmetic: str) -> tuple[dict[str, Quantity], dict[str, Quantity]]:
+    """The quantity table of a training system (``O``, ``d_O`` per observable, ``loss``, ``d_loss``,
+    the rule's parameters) and, separately, the rule's parameters."""
     flow = isinstance(rule, Flow)
     base_error = "exact" if lossf.name == "squared" and arithmetic != "ball" else "ball"
+
     def rate_description(key: str) -> str:
         if flow:
             return f"d/dt {key} along {rule.name}: ⟨∇{key}, (θ̇, ȧ)⟩ at the instance, by dual numbers"
@@ -310,7 +303,29 @@ def training_system(name: str, *, network: AbstractNetwork | Callable[[Instance]
     clash = sorted(set(constants) & set(table))
     if clash:
         raise ValueError(f"training system {name}: observable names {clash} are taken by the rule's parameters")
-    table.update(constants)
+    return {**table, **constants}, constants
+
+
+def training_system(name: str, *, network: AbstractNetwork | Callable[[Instance], AbstractNetwork],
+                    instances: st.SearchStrategy[Instance], rule: Rule, loss: str = "squared",
+                    observables: Mapping[str, Observable], description: str = "", hypotheses: tuple[str, ...] = (),
+                    scope: Callable[[Instance, Precision], "str | None"] | None = None,
+                    features: Callable[[Instance], Mapping[str, Any]] | None = None,
+                    arithmetic: str = "auto") -> System:
+    """The system of ``rule`` training ``network`` on ``instances`` (see the module docstring): the
+    quantities ``O``, ``d_O`` for each observable, ``loss``, ``d_loss`` and the rule's rational
+    parameters.  ``scope(instance, precision)`` returns why an instance is outside the claim's
+    hypotheses (or None); ``features(instance)`` the instance mix shown on pages (default: the
+    number of samples); ``arithmetic`` is ``auto`` (exact unless the loss or an activation needs
+    balls), ``exact`` or ``ball``."""
+    lossf = get_loss(loss)
+    if arithmetic not in ("auto", "exact", "ball"):
+        raise ValueError(f"arithmetic {arithmetic!r}: choose auto, exact or ball")
+    if not isinstance(rule, Flow) and not hasattr(rule, "step"):
+        raise TypeError(f"rule {rule!r} is neither a checker.dynamics.Flow nor a Step")
+    build = network if callable(network) and not isinstance(network, AbstractNetwork) else (lambda inst: network)
+    flow = isinstance(rule, Flow)
+    table, constants = _quantities(name, observables, rule, lossf, arithmetic)
 
     def measure(inst: Instance, precision: Precision, names: frozenset[str]) -> dict[str, Enclosure]:
         net = build(inst)

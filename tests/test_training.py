@@ -83,6 +83,10 @@ def test_classification_losses_and_square_roots_are_measured_in_balls():
     system = training_system("ngd", network=NET, instances=parameter_instances(NET), rule=normalised_gd(fmpq(1, 10)),
                              observables=OBS, arithmetic="ball")
     assert system.quantities["d_loss"].error == "ball" and _measure(system)["d_loss"].kind == "ball"
+    tanh = MLP((2, 3, 1), (activation("tanh"),))  # a transcendental activation: balls without being told
+    out = _measure(training_system("tanh", network=tanh, instances=parameter_instances(tanh), rule=gradient_flow(),
+                                   observables=OBS))
+    assert out["d_balance"].kind == "ball" and not out["d_balance"].as_ball().contains(0)  # tanh breaks balance
 
 
 def test_quantities_have_latex_names_descriptions_and_error_models():
