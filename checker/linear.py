@@ -37,10 +37,11 @@ import scipy.integrate
 from flint import fmpq
 from hypothesis import strategies as st
 
+from .arith import rational_array, working_precision
 from .dynamics import gradient_descent, gradient_flow
+from .exact import balls
 from .integrators import iterate
 from .losses import Loss
-from .arith import rational_array
 from .nets import MLP, AbstractNetwork, FixedReadout, activation
 from .objectives import Objective
 
@@ -425,11 +426,6 @@ def gradient_descent_ball(layers0: Sequence[np.ndarray], readout: np.ndarray, X:
     absolute value, which can expand where the exact map contracts), so long runs need more
     ``bits``; a run whose balls lose all accuracy returns a non-finite or huge distance ball.
     """
-    from flint import arb
-
-    from .arith import working_precision
-    from .exact import balls
-
     with working_precision(bits):
         W0 = [balls(M, bits) for M in layers0]
         p, ws, step = balls(readout, bits), balls(w_star, bits), balls(eta, bits)[()]
@@ -437,4 +433,4 @@ def gradient_descent_ball(layers0: Sequence[np.ndarray], readout: np.ndarray, X:
         sol = iterate(gradient_descent(step), oracle, theta0, [steps], bits=bits)
         W = oracle.net.unflatten(sol.theta)
         e = end_to_end(W, p) - ws
-        return W, (e @ e).sqrt() if isinstance(e @ e, arb) else arb(e @ e).sqrt()
+        return W, (e @ e).sqrt()
