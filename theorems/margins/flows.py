@@ -134,7 +134,7 @@ def flow_trajectory(inst: dict, precision: Precision, names: frozenset[str]) -> 
 FLOW_STRATEGY = classification_instances(ARCHS, LOSSES)
 
 
-@system_family(FLOW_QUANTITIES)
+@system_family({**FLOW_QUANTITIES, **TRAJECTORY_QUANTITIES})  # the second table: the symbols of limit(...)
 def margin_flows(archs: tuple[str, ...] = ARCHS, requirement: str = "") -> System:
     """Gradient flow of homogeneous classifiers (THEOREMS.md §0.4 instances) on the ladder of
     :func:`flow_trajectory`: ``log t = 10 … 10⁶`` (``10⁷`` on escalation) in the rescaled
