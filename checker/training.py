@@ -227,8 +227,10 @@ def _rational_parameters(rule: Rule) -> dict[str, Quantity]:
 
 
 def _describe(obj: Any) -> str:
-    """A deterministic description of a network, schedule or observable (for fingerprints): a
-    function's source, a network's fields."""
+    """A deterministic description of a network, rule, schedule or observable for the system's
+    parameters, hence its fingerprint (:mod:`checker.fingerprint` hashes the modules of the measure
+    function, here this one): a function's source, a network's fields and, for a user's own
+    architecture, its class's source."""
     if isinstance(obj, Observable):
         obj = obj.fn
     if inspect.isfunction(obj):
@@ -236,9 +238,15 @@ def _describe(obj: Any) -> str:
             return inspect.getsource(obj).strip()
         except (OSError, TypeError):
             return f"{obj.__module__}.{obj.__qualname__}"
-    if type(obj).__repr__ is object.__repr__:  # "<… object at 0x…>" changes from run to run
-        return f"{type(obj).__module__}.{type(obj).__qualname__}({vars(obj) if hasattr(obj, '__dict__') else ''})"
-    return repr(obj)
+    cls = type(obj)
+    text = (f"{cls.__module__}.{cls.__qualname__}({vars(obj) if hasattr(obj, '__dict__') else ''})"
+            if cls.__repr__ is object.__repr__ else repr(obj))  # "<… object at 0x…>" changes from run to run
+    if isinstance(obj, AbstractNetwork) and not cls.__module__.startswith("checker."):
+        try:  # a user's architecture: its code is part of the measurement (engine networks are not hashed)
+            text += "\n" + inspect.getsource(cls)
+        except (OSError, TypeError):
+            pass
+    return text
 
 
 def _short(network: Any) -> str:
@@ -378,6 +386,7 @@ def training_system(name: str, *, network: AbstractNetwork | Callable[[Instance]
     return System(name, description or f"{rule.name} on {_short(network)}, {lossf.name} loss", table,
                   instances, measure, scope or (lambda inst, prec: None), hypotheses=tuple(hypotheses),
                   parameters={"network": _describe(network), "rule": rule.name, "loss": lossf.name,
+                              "rule.code": _describe(rule.field if flow else rule.step),
                               "arithmetic": arithmetic,
                               **{f"rule.{k}": _describe(v) for k, v in rule.parameters.items()},
                               **{f"observable.{k}": _describe(v) for k, v in observables.items()}},

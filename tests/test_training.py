@@ -100,6 +100,21 @@ def test_quantities_have_latex_names_descriptions_and_error_models():
                            observables=OBS)
     assert step.quantities["d_w1"].latex.startswith(r"\Delta") and step.quantities["eta"].latex == r"\eta"
     assert " at 0x" not in repr(system.parameters)  # fingerprints are stable across runs
+    assert "lambda o, th, a: (-o.gradient(th), ())" in system.parameters["rule.code"]  # the rule's code is hashed
+
+
+def test_a_users_architecture_code_is_part_of_the_fingerprint():
+    from pathlib import Path
+
+    from checker import registry
+    from checker.fingerprint import fingerprint
+    from checker.profiles import profile
+    from checker.statements import Statement
+
+    system = registry.load_module(Path(__file__).parents[1] / "examples" / "residual.py").residual
+    assert "def backward(self, params, X, G):" in system.parameters["network"]
+    stmt = Statement(id="fp", title="t", source="s", system=system, conclusion="d_m_balance == 0")
+    assert fingerprint(stmt, profile("quick")) == fingerprint(stmt, profile("quick"))
 
 
 def test_user_errors_are_named():
