@@ -161,7 +161,7 @@ DECAY_QUANTITIES = {
     "imbmax": quantity("imbmax", 'max over t ≤ T of ‖U_tᵀU_t − V_tᵀV_t‖_F (ball run)',
                    r"\max_{t\le T}\lVert G_t\rVert_F", "ball"),
     "drift": quantity("drift", 'the a-posteriori drift bound Σ_{t<T} η_t²‖V_tᵀR_tᵀR_tV_t − U_tᵀR_tR_tᵀU_t‖_F (ball run)',
-                   r"\Sigma_{\eta^2 D}", "ball"),
+                   r"\sum_{t<T}\eta_t^2\lVert D_t\rVert_F", "ball"),
     "init2": quantity("init2", '‖U_0‖_F² + ‖V_0‖_F² (exact: the float64 initial point is a rational point)',
                    r"\lVert U_0\rVert_F^2 + \lVert V_0\rVert_F^2", "exact"),
     "normM": quantity("normM", '‖M⋆‖_F (ball)',
