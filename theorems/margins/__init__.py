@@ -149,7 +149,7 @@ theorem(
     source=f"{SOURCE_LL}, Thm 4.4 and Cor 4.5",
     system=margin_flows(), conclusion="limit(kkt) == 0",
     notes=ASYMPTOTIC + " The residual is THEOREMS.md LL-T4.4's NNLS after rescaling to q_min = 1, in Lyu–Li's "
-          "(ε, δ)-approximate-KKT form (checker.clocks.kkt_residual): min over λ ≥ 0 of "
+          "(ε, δ)-approximate-KKT form (checker.svm.kkt_residual): min over λ ≥ 0 of "
           "√(‖θ̃ − Σλ_n∇q_n‖² + (Σλ_n(q_n − 1))²)/‖θ̃‖, complementary slackness penalised instead of an "
           "active-set threshold. On kinks the flow's Clarke selection. No rate in the paper: generic extrapolation.",
     figures=(ladder_figure("kkt", None),),
