@@ -373,8 +373,7 @@ def log_clock_factor(clock: str, power: float, log_total: float, V: np.ndarray) 
     return 0.0
 
 
-def clock_field(problem: Classifier, clock: str, piece: Piece | None = None,
-                deadline: float = math.inf) -> Callable[[float, np.ndarray], np.ndarray]:
+def clock_field(problem: Classifier, clock: str, piece: Piece | None = None) -> Callable[[float, np.ndarray], np.ndarray]:
     """The right-hand side in ``clock`` of the state ``(u, r, log t, path)``, ``θ = e^r u``.
 
     With ``V = -∇ℒ/ℒ`` (the Clarke velocity on the piece) a clock is a factor ``c(θ) > 0``:
@@ -393,8 +392,7 @@ def clock_field(problem: Classifier, clock: str, piece: Piece | None = None,
     the field by tolerances ``≥ ε`` and sums squares over the ``P + 3`` coordinates, which must stay
     finite (a start with a tiny loss, ``ℒ(θ₀) ≈ e^{-1000}``, would otherwise overflow).  The cap
     is harmless: ``θ`` does not depend on ``log t``, and ``log t`` is attracted to its true value
-    at a rate of the size of that derivative once the cap is inactive.  Past ``deadline`` (``time.perf_counter()``) it raises
-    :class:`FlowError`.  (Carrying ``log t + log ℒ``, which stays of order ``log log t``,
+    at a rate of the size of that derivative once the cap is inactive.  (Carrying ``log t + log ℒ``, which stays of order ``log log t``,
     instead of ``log t`` was tried: its derivative is a difference of two terms of order ``log t``
     whose rounding noise then dominates the error control, and the integrator crawls.)
     """
@@ -408,8 +406,6 @@ def clock_field(problem: Classifier, clock: str, piece: Piece | None = None,
     log_rate_cap = math.log(math.sqrt(float(finfo.max) / (P + 3)) * float(finfo.eps))
 
     def rhs(s: float, state: np.ndarray) -> np.ndarray:
-        if time.perf_counter() > deadline:
-            raise FlowError(f"the integration ran out of time at log t = {state[P + 1]:.4g}")
         u, r, logt = state[:P], state[P], state[P + 1]
         log_total, V = problem.piece_velocity(np.exp(r) * u, piece)
         log_c = log_clock_factor(clock, power, log_total, V)
@@ -495,7 +491,7 @@ SOLVERS = {"BDF": BDF, "LSODA": LSODA, "Radau": Radau, "RK45": RK45, "DOP853": D
 
 def integrate_flow(problem: Classifier, theta0: np.ndarray, ladder: np.ndarray, *, clock: str = "loss",
                    rtol: float = 1e-8, method: str = "BDF", max_switches: int = 500,
-                   max_seconds: float = math.inf) -> Trajectory:
+                   max_steps: int | None = None) -> Trajectory:
     """Integrate gradient flow from ``θ(t=1) = θ₀`` in ``clock`` until ``log t`` reaches
     ``ladder[-1]``, sampling ``θ`` where ``log t`` crosses each rung.
 
@@ -507,7 +503,8 @@ def integrate_flow(problem: Classifier, theta0: np.ndarray, ladder: np.ndarray, 
     right side (above ``1e-12`` relative), so a piece that starts on a surface (just crossed,
     or a unit frozen exactly at its kink) does not fire at once.  More than ``max_switches``
     kink events (chattering, which the Filippov construction should have removed) raise
-    :class:`FlowError`, as does running past ``max_seconds``.
+    :class:`FlowError`, as do more than ``max_steps`` solver steps (a work budget, not a clock: the
+    same run succeeds or fails on an idle and on a loaded machine).
     """
     start = time.perf_counter()
     P = problem.net.size
@@ -522,7 +519,7 @@ def integrate_flow(problem: Classifier, theta0: np.ndarray, ladder: np.ndarray, 
         (np.concatenate([state[:P + 1], [h], state[P + 2:]]), piece.sliding) for h in ladder if h <= state[P + 1]]
     steps = evaluations = switches = 0
     while len(samples) < len(ladder):
-        rhs = clock_field(problem, clock, piece, start + max_seconds)
+        rhs = clock_field(problem, clock, piece)
         jac = clock_jacobian(problem, rhs) if method in ("LSODA", "Radau", "BDF") else None
         options = {"jac": jac} if jac is not None else {}
         solver = SOLVERS[method](rhs, s, state, 1e300, rtol=rtol, atol=rtol, **options)
@@ -535,6 +532,8 @@ def integrate_flow(problem: Classifier, theta0: np.ndarray, ladder: np.ndarray, 
             except (ValueError, FloatingPointError) as exc:  # non-finite values inside the solver
                 raise FlowError(f"{method} failed at log t = {solver.t:.6g}: {exc}") from None
             steps += 1
+            if max_steps is not None and steps > max_steps:
+                raise FlowError(f"more than {max_steps} solver steps by log t = {solver.y[P + 1]:.4g} (work budget)")
             if solver.status == "failed" or not np.all(np.isfinite(solver.y)):
                 raise FlowError(f"{method} failed at log t = {solver.y_old[P + 1] if solver.y_old is not None else 0:.6g}: {message}")
             dense = solver.dense_output()
@@ -675,7 +674,8 @@ def _next_piece(problem: Classifier, theta: np.ndarray, piece: Piece, slot: int)
 # ---------------------------------------------------------------------------- ladders of horizons
 
 PER_DECADE = 4  # rungs per decade of log t
-ESCALATION_SECONDS = 6.0  # per integration of an escalated (longer) run
+ESCALATION_STEPS = 10_000  # solver steps per integration of an escalated (longer) run: about three times
+# the most an escalated run of the default profile's instances takes (1,300 BDF, 3,000 LSODA steps)
 
 
 def ladder_top(level: int) -> float:
@@ -731,7 +731,7 @@ class CheckedFlow(Solution):
 @shared(256)
 def checked_flow(problem: Classifier, theta0: np.ndarray, ladder: np.ndarray, *, rtol: float = 1e-8,
                  clock: str = "loss", method: str = "BDF", check_rtol: float | None = None,
-                 check_method: str = "LSODA", max_seconds: float = math.inf) -> CheckedFlow:
+                 check_method: str = "LSODA", max_steps: int | None = None) -> CheckedFlow:
     """The integrator for classification flows: gradient flow of ``problem`` from ``θ(t=1) = θ₀``
     to each rung of ``ladder`` (in ``log t``), with its error estimate.
 
@@ -751,9 +751,9 @@ def checked_flow(problem: Classifier, theta0: np.ndarray, ladder: np.ndarray, *,
     tolerance much below ``1e-8`` at ``log t = 10⁶``, while much above ``1e-8`` the stiff steps
     become so long that the predictor reorders the margins and the step is rejected over and over
     — hence two methods at one tolerance rather than two tolerances a decade apart."""
-    run = integrate_flow(problem, theta0, ladder, clock=clock, rtol=rtol, method=method, max_seconds=max_seconds)
+    run = integrate_flow(problem, theta0, ladder, clock=clock, rtol=rtol, method=method, max_steps=max_steps)
     check = integrate_flow(problem, theta0, ladder, clock=clock, rtol=rtol if check_rtol is None else check_rtol,
-                           method=check_method, max_seconds=max_seconds)
+                           method=check_method, max_steps=max_steps)
     error = np.max(np.abs(np.column_stack([run.thetas - check.thetas, run.path - check.path])), axis=1)
     return CheckedFlow(times=np.asarray(ladder, dtype=float), thetas=list(run.thetas), aux=[(p,) for p in run.path],
                        error=error, error_kind="estimate",

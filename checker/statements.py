@@ -31,7 +31,7 @@ import sympy
 from flint import arb, fmpq
 from sympy.parsing.sympy_parser import parse_expr, standard_transformations
 
-from .arith import Enclosure, rational, rational_root, weakest, working_precision
+from .arith import Enclosure, rational_root, weakest, working_precision
 from .limits import HORIZON
 from .systems import System
 

@@ -3,7 +3,6 @@ how it is measured on a rung of the flow, and the system :func:`margin_flows` wh
 ``limit(...)`` statements are judged on."""
 from __future__ import annotations
 
-import math
 from typing import Callable
 
 import numpy as np
@@ -12,7 +11,7 @@ from flint import arb
 from checker import Enclosure, MeasurementError, Precision, System, system_family
 from checker.arith import rational_array, working_precision
 from checker.cache import shared
-from checker.clocks import (ESCALATION_SECONDS, PER_DECADE, FlowError, Rung, checked_flow, horizon_ladder, ladder_rtol,
+from checker.clocks import (ESCALATION_STEPS, PER_DECADE, FlowError, Rung, checked_flow, horizon_ladder, ladder_rtol,
                             ladder_top)
 from checker.limits import Ladder as LimitLadder
 from checker.nets import MLP
@@ -106,7 +105,7 @@ def flow_trajectory(inst: dict, precision: Precision, names: frozenset[str]) -> 
     :data:`TRAJECTORY_QUANTITIES` on every rung as estimates whose radius is the difference between
     the BDF run and its LSODA check plus float64 rounding (:meth:`checker.clocks.CheckedFlow.ladder`).
     The pair of runs is shared by every statement on the instance (:func:`checker.clocks.checked_flow`
-    is memoised).  An escalated run that fails or takes more than ``ESCALATION_SECONDS`` returns the
+    is memoised).  An escalated run that fails or takes more than ``ESCALATION_STEPS`` solver steps returns the
     first level's ladder, on which the limit stays undecided."""
     wanted = [TRAJECTORY_QUANTITIES[name] for name in sorted(names)]
     for q in wanted:
@@ -119,7 +118,7 @@ def flow_trajectory(inst: dict, precision: Precision, names: frozenset[str]) -> 
     ladder = horizon_ladder(ladder_top(precision.level), PER_DECADE)
     try:
         flow = checked_flow(problem, theta0, ladder, rtol=ladder_rtol(precision.rtol),
-                            max_seconds=ESCALATION_SECONDS if precision.level else math.inf)
+                            max_steps=ESCALATION_STEPS if precision.level else None)
     except FlowError as exc:
         if precision.level > 0:
             return flow_trajectory(inst, Precision(precision.bits, precision.rtol, 0), names)

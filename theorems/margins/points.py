@@ -146,7 +146,7 @@ def network_points(archs: tuple[str, ...] = ARCHS, losses: tuple[str, ...] = LOS
         if names <= set(out):
             return out
         state = ex.state(theta, bits)  # q, ℒ, z = ℓ^{-1}(ℒ) and ∇ℒ in balls
-        q, z, grad, lossfn = state.q, state.z, state.grad, ex.loss
+        z, grad, lossfn = state.z, state.grad, ex.loss
         with working_precision(bits):
             rho2 = sum((arb(c) * c for c in theta), arb(0))
             rho = rho2.sqrt()
