@@ -1,4 +1,4 @@
-"""Du–Hu–Lee layer balance (theorems/balance.py): every theorem reaches its verdict, every mutated
+"""Du–Hu–Lee layer balance (theorems/balance/): every theorem reaches its verdict, every mutated
 claim is refuted by the checker's own search, counterexamples replay, and proofs can fail."""
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from conftest import assert_refuted_and_replays, assert_verdict
 
 import pytest
 
-from checker import registry
+from checker import registry, theorem
 from checker.proofs import ALL_SIZES
 from checker.search import run_statement
 from checker.profiles import profile
@@ -69,8 +69,8 @@ def test_every_theorem_has_a_mutation():
 
 
 def test_instances_outside_the_hypotheses_are_out_of_scope_not_failures():
-    stmt = balance.theorem("TEST-DHL-I1-on-tanh", system=balance.mlp(activations=("tanh",)),
-                           conclusion="in_dot == out_dot", source="test")
+    stmt = theorem("TEST-DHL-I1-on-tanh", system=balance.mlp(activations=("tanh",)),
+                   conclusion="in_dot == out_dot", source="test")
     res = run_statement(stmt, QUICK, seed=0, database_dir=None)
     assert res.verdict is Verdict.VACUOUS and res.out_of_scope == res.instances
     assert "not positively homogeneous" in res.message
@@ -90,7 +90,7 @@ def test_proofs_hold_for_all_sizes(sid):
 def test_per_neuron_proof_fails_with_k_replaced_by_1_and_with_a_missing_factor():
     assert not balance.neuron_proof(balance.K, factor=1).holds  # DHL-K with the degree-1 law
     assert not balance.neuron_proof(1, factor=2).holds
-    assert not balance._conv_proof(factor=2).holds
+    assert not balance.conv_proof(factor=2).holds
     assert not balance.gd_expansion_proof(eta_power=1).holds  # η in place of η²
 
 
