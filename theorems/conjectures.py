@@ -285,7 +285,12 @@ def steepest_points(rule: str | None = None, margin: str | None = None, archs: t
 #: most 1/2), horizons ``H = s/κ²`` in units of the condition ``κ² = (A/γ⋆_p)²`` (the flow's deficit is
 #: ``O(κ‖w₀‖/s)`` with ``‖w₀‖ ~ κ log N``).
 SD_STEP = Fraction(1, 2)
-SD_HORIZONS = tuple(Fraction(4 * 2 ** (j // 2)) * (1 if j % 2 == 0 else Fraction(17, 12)) for j in range(11))  # ≈ 4·√2^j
+def sd_horizons(level: int = 0) -> tuple[Fraction, ...]:
+    """``H ≈ 4·√2^j`` (``√2 ≈ 17/12``) up to 128, one octave more per escalation level (to 512)."""
+    return tuple(Fraction(4 * 2 ** (j // 2)) * (1 if j % 2 == 0 else Fraction(17, 12)) for j in range(11 + 2 * min(level, 2)))
+
+
+SD_HORIZONS = sd_horizons()
 SD_MAX_CONDITION = 2
 SD_CASES = ("generic", "tie", "norm_kink", "late")  # not "huge": the deficit grows with ‖w₀‖ (see the notes)
 
@@ -318,14 +323,14 @@ def _condition(inst: dict) -> fmpq:
     return 1 / max_margin(P.X * P.y, inst["norm"])[0]
 
 
-def _steps(inst: dict) -> list[int]:
+def _steps(inst: dict, level: int = 0) -> list[int]:
     """Step counts of the rungs: ``k = κ²H/h``."""
     kappa2 = _condition(inst) ** 2
-    return [max(1, int((kappa2 * rational(H) / rational(SD_STEP)).floor())) for H in SD_HORIZONS]
+    return [max(1, int((kappa2 * rational(H) / rational(SD_STEP)).floor())) for H in sd_horizons(level)]
 
 
 @shared(maxsize=512)
-def steepest_run(inst: dict) -> tuple[list[float], list[float], str]:
+def steepest_run(inst: dict, level: int = 0) -> tuple[list[float], list[float], str]:
     """``γ̄_p`` on the rungs of :func:`_steps` of the discrete ``p``-steepest descent in loss-normalised
     time from ``w₀ = θ`` (:func:`checker.dynamics.steepest_descent` on
     :class:`checker.classification.NormalisedObjective`, :func:`checker.integrators.iterate`),
@@ -334,7 +339,7 @@ def steepest_run(inst: dict) -> tuple[list[float], list[float], str]:
     oracle = NormalisedObjective(P)
     w0 = np.array([float(c) for c in theta_of(inst)])
     rows = (P.X * P.y).astype(float)
-    h, steps = float(SD_STEP), _steps(inst)
+    h, steps = float(SD_STEP), _steps(inst, level)
     runs = [iterate(steepest_descent(p, h / j), oracle, w0, [j * k for k in steps]) for j in (1, 2)]
     size = (lambda w: np.abs(w).sum()) if p == "l1" else (lambda w: np.abs(w).max())
     values = [[float((rows @ w).min() / size(w)) for w in run.thetas] for run in runs]
@@ -345,9 +350,9 @@ def steepest_trajectory(inst: dict, precision: Precision, names: frozenset[str])
     """The ladder of :func:`steepest_run`: each rung's ``γ̄_p`` is the ``h/2`` run's, with the
     difference to the ``h`` run (the discretisation error, first order) plus float64 rounding
     ``8ε(1 + |x|)`` as its radius."""
-    coarse, fine, note = steepest_run(inst)
+    coarse, fine, note = steepest_run(inst, precision.level)
     eps = float(np.finfo(float).eps)
-    horizons = tuple(float(H) for H in SD_HORIZONS)
+    horizons = tuple(float(H) for H in sd_horizons(precision.level))
     values = {"gamma_bar": tuple(Enclosure.estimate(b, abs(a - b) + 8 * eps * (1 + abs(b)), note) for a, b in zip(coarse, fine)),
               "H": tuple(Enclosure.estimate(H, 8 * eps * H, "the rung") for H in horizons)}
     return Ladder(horizons, values, "H = s/κ² (loss-normalised time in units of the condition)", note)
@@ -358,7 +363,7 @@ def steepest_limits(max_condition: int = SD_MAX_CONDITION) -> System:
     """Linear classifiers ``⟨w, x⟩`` (``K = 1``) on planted data scaled to ``A = max_n‖a_n‖_* = 1``,
     exponential loss, trained by ℓ₁ (coordinate) or ℓ∞ (sign) steepest descent in loss-normalised
     time (the flow's path, ``ds = ℒ dt``; step ``h`` = :data:`SD_STEP`) on the horizons
-    :data:`SD_HORIZONS` ``H = s/κ²`` (4 … 128, two per octave).  For ``K = 1`` the problem
+    :func:`sd_horizons` ``H = s/κ²`` (4 … 128, two per octave; to 256 and 512 on escalation).  For ``K = 1`` the problem
     ``min ‖w‖_p s.t. q_n ≥ 1`` is convex, its generalised KKT points are its minimisers, and the
     claim says ``γ̄_p → γ⋆_p``, the exact LP value (:func:`checker.maxmargin.max_margin`).  Data with a
     condition ``κ = A/γ⋆_p > max_condition`` are out of scope (the steps needed grow like ``κ²``)."""
@@ -504,7 +509,10 @@ def sgd_points(archs: tuple[str, ...] = HOMOGENEOUS) -> System:
                   {"archs": archs}, features=features)
 
 
-SGD_LADDER = tuple(int(round(16 * 2 ** (j / 2))) for j in range(11))  # 16 … 512 steps
+def sgd_ladder(level: int = 0) -> tuple[int, ...]:
+    """``16·√2^j`` steps up to 512, and one octave more (1024) on escalation: a constant step's late stage
+    moves the direction by O(1/log k) per decade, so longer ladders cost more than they can show."""
+    return tuple(int(round(16 * 2 ** (j / 2))) for j in range(11 + 2 * min(level, 1)))
 
 
 def sgd_step(inst: dict) -> fmpq:
@@ -525,14 +533,14 @@ def _sgd_trajectory_quantities() -> dict:
 
 
 @shared(maxsize=512)
-def sgd_run(inst: dict) -> tuple[list[float], list[float], list[float], str]:
+def sgd_run(inst: dict, level: int = 0) -> tuple[list[float], list[float], list[float], str]:
     """Constant-step SGD ``θ_{k+1} = θ_k − η∇ℓ_{n_k}(θ_k)`` (:func:`checker.dynamics.sgd`, seed 0, one
-    sample per step: replayable) from ``θ₀`` on the float objective, recorded on :data:`SGD_LADDER`
+    sample per step: replayable) from ``θ₀`` on the float objective, recorded on :func:`sgd_ladder`
     (:func:`checker.integrators.iterate`, float64 shadowed in extended precision); the KKT residual
     (and its change under a perturbation of θ of the iterate's error size), and ``γ̄``, per rung."""
     P = problem(inst)
     theta0 = np.array([float(c) for c in theta_of(inst)])
-    sol = iterate(sgd(float(sgd_step(inst)), seed=0), P.float_objective(), theta0, SGD_LADDER)
+    sol = iterate(sgd(float(sgd_step(inst)), seed=0), P.float_objective(), theta0, sgd_ladder(level))
     clf = Classifier(P.net, P.X.astype(float), P.y.astype(float), P.loss)
     kkt, moved, gbar = [], [], []
     for theta, err in zip(sol.thetas, sol.error):
@@ -546,18 +554,19 @@ def sgd_run(inst: dict) -> tuple[list[float], list[float], list[float], str]:
 def sgd_trajectory(inst: dict, precision: Precision, names: frozenset[str]) -> Ladder:
     """The ladder of :func:`sgd_run`: each rung's residual with the residual's change under the
     iterate's error as its radius, plus rounding ``8ε(1 + |x|)``."""
-    kkt, moved, gbar, note = sgd_run(inst)
+    kkt, moved, gbar, note = sgd_run(inst, precision.level)
+    ladder = sgd_ladder(precision.level)
     eps = float(np.finfo(float).eps)
     values = {"kkt": tuple(Enclosure.estimate(a, abs(a - b) + 8 * eps * (1 + a), note) for a, b in zip(kkt, moved)),
               "gamma_bar": tuple(Enclosure.estimate(g, 8 * eps * (1 + abs(g)), note) for g in gbar),
-              "k": tuple(Enclosure.exact(k) for k in SGD_LADDER)}
-    return Ladder(tuple(float(k) for k in SGD_LADDER), values, "SGD steps k", note)
+              "k": tuple(Enclosure.exact(k) for k in ladder)}
+    return Ladder(tuple(float(k) for k in ladder), values, "SGD steps k", note)
 
 
 @system_family({})
 def sgd_limits(archs: tuple[str, ...] = ("linear", "relu")) -> System:
     """Late-stage constant-step SGD (step ``η`` = :func:`sgd_step`, one sample per step, seed 0) of
-    homogeneous classifiers from ``θ₀`` with ``ℒ(θ₀) < ℓ(0)``, on the ladder :data:`SGD_LADDER` of step
+    homogeneous classifiers from ``θ₀`` with ``ℒ(θ₀) < ℓ(0)``, on the ladder :func:`sgd_ladder` of step
     counts; trajectory quantities ``kkt`` (sphere criticality of ``γ̄``) and ``gamma_bar``."""
     return System(f"sgd_limits({'+'.join(archs)})", "constant-step SGD on a ladder of step counts, float64 shadowed",
                   {}, instances(archs, ("exp",), points=(2, 4)), lambda inst, prec, names: {},
@@ -693,7 +702,7 @@ theorem(
     notes="Class (c), a limit along a trajectory. Linear classifiers (K = 1), exponential loss, ℓ₁ (coordinate) and "
           "ℓ∞ (sign) steepest descent followed in loss-normalised time s (ds = ℒ dt, the flow's own path) by Euler "
           f"steps h = {SD_STEP} on ∇ℒ/ℒ (data scaled so that A = max_n‖y_nx_n‖_* = 1, hence hA² ≤ 1/2: a step moves no "
-          "margin by more than 1/2), on the ladder H = s/κ² = 4 … 128 (11 rungs, two per octave; κ = A/γ⋆_p ≤ 3, "
+          "margin by more than 1/2), on the ladder H = s/κ² = 4 … 128 (11 rungs, two per octave; 256 and 512 on escalation; κ = A/γ⋆_p ≤ 3, "
           "beyond which the steps needed, growing like κ², are out of scope); each rung's γ̄_p is "
           "the h/2 run's with the difference to the h run as its radius (the discretisation error). γ⋆_p is exact "
           "(checker.maxmargin: the LP by vertex enumeration). Rate form 1/H, derived for the flow: with G = "
@@ -726,7 +735,7 @@ theorem(
     system=sgd_limits(), conclusion="limit(kkt) == 0",
     notes="Class (c). Constant-step SGD (η = 1/(2 max_n‖∇q_n(θ₀)‖²), one sample per step, checker.dynamics.sgd with seed 0: every "
           "step replays alone) of linear and two-layer ReLU classifiers from θ₀ with ℒ(θ₀) < ℓ(0) (positive "
-          "normalised margin), exponential loss, on the ladder k = 16 … 512 steps; the residual is Lyu–Li's "
+          "normalised margin), exponential loss, on the ladder k = 16 … 512 steps (1024 on escalation); the residual is Lyu–Li's "
           "(ε, δ)-KKT residual of min ½‖θ‖² s.t. q_n ≥ 1 (checker.svm.kkt_residual; its zeros along θ are the "
           "critical points of γ̄ on the sphere), each rung's radius its change under a perturbation of θ of the "
           "iterate's float error size. What the horizon shows, plainly: with a constant step on the exponential loss "
