@@ -45,9 +45,9 @@ def certified_sharpness_at_minimiser(d: int = 5, L: int = 10) -> None:
     layers = lin.complete_minimiser(upper, rational_array(rng.integers(-2, 3, size=(d, d)).tolist()), reg.w_star, one)
     assert all(v == 0 for v in lin.end_to_end(layers, one) - reg.w_star)
     seconds, S = best_of(lambda: sharpness_at_minimiser(layers, one, reg.sigma, 128), 5)
-    enclosure = enclosure(S, "")
+    S = enclosure(S, "")
     print(f"1. certified S at an exact minimiser (d={d}, L={L}, {sum(W.size for W in layers)} parameters): "
-          f"{seconds * 1e3:.1f} ms  (S = {enclosure.mid:.12g} ± {enclosure.radius:.1e}, {enclosure.kind})")
+          f"{seconds * 1e3:.1f} ms  (S = {S.mid:.12g} ± {S.radius:.1e}, {S.kind})")
     seconds, smin = best_of(lambda: smin_enclosure(reg, L, 128), 3)
     smin = enclosure(smin, "")
     print(f"   S_min enclosure for the same data: {seconds * 1e3:.1f} ms  (S_min = {smin.mid:.12g} ± {smin.radius:.1e})")
