@@ -374,10 +374,13 @@ class MLP(AbstractNetwork):
     def forward(self, params: Sequence[Any], X: Any) -> Any:
         return self.layers(params, X)[0][-1]
 
-    def deltas(self, params: Sequence[Any], X: Any, G: Any) -> tuple[list[Any], list[Any]]:
-        """Back-propagated ``δ^(h) = ∂L/∂Z^(h)`` for every layer, and the activations ``A^(h)``."""
+    def deltas(self, params: Sequence[Any], X: Any, G: Any,
+               layers: tuple[list[Any], list[Any]] | None = None) -> tuple[list[Any], list[Any]]:
+        """Back-propagated ``δ^(h) = ∂L/∂Z^(h)`` for every layer, and the activations ``A^(h)``;
+        ``layers`` is :meth:`layers` ``(Zs, As)`` of the same ``params`` and ``X`` when the caller has
+        it already (the forward pass that gave ``F``, hence ``G``), so it is not computed twice."""
         Ws = self.weights(params)
-        Zs, As = self.layers(params, X)
+        Zs, As = self.layers(params, X) if layers is None else layers
         deltas = [None] * self.depth
         delta = G
         for h in range(self.depth - 1, -1, -1):
@@ -386,8 +389,10 @@ class MLP(AbstractNetwork):
                 delta = self.activations[h - 1].derivative(Zs[h - 1]) * (delta @ Ws[h])
         return deltas, As
 
-    def backward(self, params: Sequence[Any], X: Any, G: Any) -> list[Any]:
-        deltas, As = self.deltas(params, X, G)
+    def backward(self, params: Sequence[Any], X: Any, G: Any,
+                 layers: tuple[list[Any], list[Any]] | None = None) -> list[Any]:
+        """``∂⟨G, F⟩/∂params``; ``layers``: the forward pass's ``(Zs, As)`` to reuse (see :meth:`deltas`)."""
+        deltas, As = self.deltas(params, X, G, layers)
         out: list[Any] = []
         for h in range(self.depth):
             out.append(deltas[h].T @ As[h])

@@ -284,3 +284,27 @@ def test_fixed_readout_and_near_homogeneous_degrees_and_errors():
         NearHomogeneous(((1, MLP((2, 2, 1), (activation("tanh"),))),))
     with pytest.raises(ValueError, match="equal parameter shapes"):
         NearHomogeneous(((1, MLP((2, 2, 1), (activation("relu"),))), (1, MLP((2, 3, 1), (activation("relu"),)))), shared=True)
+
+
+
+def _same_bits(a, b):
+    a, b = np.asarray(a), np.asarray(b)
+    return a.shape == b.shape and (all(str(x) == str(y) for x, y in zip(a.reshape(-1), b.reshape(-1)))
+                                   if a.dtype == object else a.tobytes() == b.tobytes())
+
+
+@pytest.mark.parametrize("bias", [False, True])
+def test_mlp_backward_reusing_the_forward_pass_is_bit_identical(bias):
+    """``backward(params, X, G, layers=net.layers(params, X))`` (one forward pass for F and the gradient) gives
+    the same arrays, bit for bit, as ``backward(params, X, G)``: float64, exact rationals and dual numbers."""
+    net = MLP((3, 4, 3, 2), (activation("relu"), activation("square")), bias=bias)
+    rng = _rng(f"layers reuse {bias}")
+    params, X, Y = [_rationals(rng, *s) for s in net.shapes()], _rationals(rng, 5, 3), _rationals(rng, 5, 2)
+    duals = [Dual(p, _rationals(rng, *p.shape)) for p in params]
+    for ps, Xs, Ys in ((params, X, Y), ([p.astype(float) for p in params], X.astype(float), Y.astype(float)),
+                       (duals, X, Y)):
+        layers = net.layers(ps, Xs)
+        G = SQ.cotangent(layers[0][-1], Ys)
+        for a, b in zip(net.backward(ps, Xs, G), net.backward(ps, Xs, G, layers=layers)):
+            parts = [(a.value, b.value), (a.tangent, b.tangent)] if isinstance(a, Dual) else [(a, b)]
+            assert all(_same_bits(x, y) for x, y in parts)
