@@ -26,7 +26,7 @@ def test_check_returns_results_with_records_a_table_and_a_plot():
     assert {"outcome", "margin", "evidence", "reason", "gd_d_in_sq", "eta"} <= set(rows[0])
     assert all(r["margin"] >= 0 for r in rows if r["outcome"] == "holds")
     ax = res.plot("eta", "margin")
-    assert ax.get_xlabel() == "eta" and len(ax.collections) >= 1
+    assert ax.get_xlabel() == r"$\eta$" and ax.get_ylabel() == "margin" and len(ax.collections) >= 1
     with pytest.raises(KeyError, match="the columns are"):
         res.plot("eta", "no_such_column")
 
