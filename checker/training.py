@@ -151,6 +151,9 @@ def layer_imbalance(h: int, shift: Any = 0, symbol: str = "W") -> Observable:
                       f"(weight blocks {h} and {h + 1})", rf"\lVert {a}\rVert_F^2 - \lVert {b}\rVert_F^2")
 
 
+_AUX = "V: the rule's first auxiliary state, the velocity of heavy_ball_flow, the last displacement of heavy_ball"
+
+
 def _velocity(net: AbstractNetwork, aux: tuple[Any, ...]) -> list[Any]:
     return weight_blocks(net, net.unflatten(aux[0]))
 
@@ -162,14 +165,14 @@ def momentum_imbalance(h: int) -> Observable:
         W, V = weight_blocks(net, p), _velocity(net, aux)
         return (W[h - 1] * V[h - 1]).sum() - (W[h] * V[h]).sum()
 
-    return observable(fn, f"⟨W{h}, V{h}⟩ − ⟨W{h + 1}, V{h + 1}⟩ (V: the velocity)",
+    return observable(fn, f"⟨W{h}, V{h}⟩ − ⟨W{h + 1}, V{h + 1}⟩ ({_AUX})",
                       rf"\langle W_{{{h}}}, V_{{{h}}}\rangle - \langle W_{{{h + 1}}}, V_{{{h + 1}}}\rangle", state=True)
 
 
 def velocity_imbalance(h: int) -> Observable:
     """``‖V_h‖_F² − ‖V_{h+1}‖_F²`` of the first auxiliary state (the kinetic imbalance)."""
     return observable(lambda net, p, aux: frobenius_sq(_velocity(net, aux)[h - 1]) - frobenius_sq(_velocity(net, aux)[h]),
-                      f"‖V{h}‖_F² − ‖V{h + 1}‖_F² (V: the velocity)",
+                      f"‖V{h}‖_F² − ‖V{h + 1}‖_F² ({_AUX})",
                       rf"\lVert V_{{{h}}}\rVert_F^2 - \lVert V_{{{h + 1}}}\rVert_F^2", state=True)
 
 
@@ -331,6 +334,10 @@ def training_system(name: str, *, network: AbstractNetwork | Callable[[Instance]
         raise ValueError(f"arithmetic {arithmetic!r}: choose auto, exact or ball")
     if not isinstance(rule, Flow) and not hasattr(rule, "step"):
         raise TypeError(f"rule {rule!r} is neither a checker.dynamics.Flow nor a Step")
+    floats = sorted(k for k, v in rule.parameters.items() if isinstance(v, (float, np.floating)))
+    if floats:
+        raise ValueError(f"training system {name}: {rule.name} has float parameters {floats}; exact and ball "
+                         f"measurements need rationals: write checker.arith.rational('1/10'), not 0.1")
     build = network if callable(network) and not isinstance(network, AbstractNetwork) else (lambda inst: network)
     flow = isinstance(rule, Flow)
     table, constants = _quantities(name, observables, rule, lossf, arithmetic)

@@ -127,6 +127,8 @@ def test_user_errors_are_named():
     with pytest.raises(TypeError, match="observable"):
         training_system("x", network=NET, instances=parameter_instances(NET), rule=gradient_flow(),
                         observables={"a": lambda net, p: 0})
+    with pytest.raises(ValueError, match="float parameters"):
+        training_system("x", network=NET, instances=parameter_instances(NET), rule=heavy_ball_flow(0.5), observables=OBS)
     floats = training_system("x", network=NET, instances=parameter_instances(NET), rule=gradient_flow(),
                              observables={"a": observable(lambda net, p: 0.5, "a float", "a")})
     with pytest.raises(MeasurementError, match="floats carry no error bound"):
