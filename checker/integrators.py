@@ -46,6 +46,7 @@ class Solution:
     method: str
     evaluations: int
     stop: str = ""  # why the run ended early: "until" (the caller's predicate held), "horizon", "max_steps"
+    checks: tuple[Any, ...] = ()  # the check run's θ at the same times (adaptive solves), for quantities' errors
 
     @property
     def theta(self) -> Any:
@@ -120,7 +121,8 @@ def solve(rule: Flow, oracle: Oracle, theta0: Any, times: Sequence[float], rtol:
     coarse, fine = runs
     states = [_unpack(y, P, n_aux) for y in fine]
     return Solution(times, [s[0] for s in states], [s[1] for s in states], np.max(np.abs(fine - coarse), axis=1),
-                    "estimate", f"{rule.name}, {method} at rtol {rtol:g} and {rtol * 1e-3:g}", counted.calls)
+                    "estimate", f"{rule.name}, {method} at rtol {rtol:g} and {rtol * 1e-3:g}", counted.calls,
+                    checks=tuple(y[:P] for y in coarse))
 
 
 def solve_until(rule: Flow, oracle: Oracle, theta0: Any, until: Callable[[np.ndarray], bool], horizon: float,
@@ -135,7 +137,8 @@ def solve_until(rule: Flow, oracle: Oracle, theta0: Any, until: Callable[[np.nda
     methods).  ``times`` are ``[t_mark, t_stop]`` (``t_mark`` the first step end where ``mark(θ)``
     held, when it did) or ``[t_stop]``.  The error is the difference to a solve of the same interval at
     ``1000·rtol`` evaluated at those times (an estimate that over-estimates the returned run's error
-    when the method converges)."""
+    when the method converges); that run's parameters there are ``checks``, so a quantity's error can
+    be estimated as its difference between the two."""
     if not rule.smooth:
         raise ValueError(f"{rule.name} has a discontinuous field: follow its discrete step with iterate")
     theta0 = np.asarray(theta0, dtype=float).reshape(-1)
@@ -181,7 +184,7 @@ def solve_until(rule: Flow, oracle: Oracle, theta0: Any, until: Callable[[np.nda
     states = [_unpack(y, P, n_aux) for _, y in recorded]
     return Solution(times, [st[0] for st in states], [st[1] for st in states], np.max(np.abs(check - coarse), axis=1),
                     "estimate", f"{rule.name}, {method} at rtol {rtol:g} (checked at {rtol * 1e3:g}), {steps} steps",
-                    counted.calls, stop)
+                    counted.calls, stop, tuple(y[:P] for y in coarse))
 
 
 def _rk4(rule: Flow, oracle: Oracle, y: np.ndarray, h: arb, steps: int, P: int, n_aux: int) -> np.ndarray:

@@ -33,14 +33,13 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numpy as np
-import scipy.integrate
 from flint import fmpq
 from hypothesis import strategies as st
 
 from .arith import rational_array, working_precision
 from .dynamics import gradient_descent, gradient_flow
 from .exact import balls
-from .integrators import iterate
+from .integrators import iterate, solve_until
 from .losses import Loss
 from .nets import MLP, AbstractNetwork, FixedReadout, activation
 from .objectives import Objective
@@ -325,57 +324,31 @@ def gradient_flow_to_minimiser(layers0: Sequence[np.ndarray], readout: np.ndarra
     (``"DOP853"``) is cheaper for well-conditioned problems with many parameters.  The run stops at the first step end with
     ``‖w − w⋆‖ ≤ tol`` (or after ``max_steps`` steps: not converged).  An explicit solver at its
     stability limit keeps an error floor of about ``rtol·‖θ‖``, so ``rtol`` is lowered to
-    ``tol/100`` (but not below ``10⁻¹²``).  The run is repeated at ``rtol/1000`` (at least
-    ``3·10⁻¹⁴``, scipy's floor) and the tighter run is returned, with the looser one's final state
-    as ``coarse`` and the largest parameter difference as ``error`` (neither solver preserves the
-    conserved imbalances, so their drift along the run is evidence within that difference).
-    (:func:`checker.integrators.solve` has no stopping event yet: this is the rule's field stepped
-    by scipy's solver with that event.)
+    ``tol/100`` (but not below ``10⁻¹²``).  The run is made at ``rtol/1000`` (at least
+    ``3·10⁻¹⁴``, scipy's floor) and checked by a run at ``rtol`` evaluated at the same times, whose
+    final state is ``coarse``; the largest parameter difference is ``error`` (neither solver preserves
+    the conserved imbalances, so their drift along the run is evidence within that difference).  This
+    is :func:`checker.integrators.solve_until` on the :func:`~checker.dynamics.gradient_flow` rule.
     """
     f64 = lambda x: np.asarray(x, dtype=float)  # noqa: E731
     p, ws = f64(readout), f64(w_star)
     oracle, theta0 = risk([f64(W) for W in layers0], p, f64(X), f64(y))
-    net, field = oracle.net, gradient_flow().field
+    net = oracle.net
 
     def distance(theta: np.ndarray) -> float:
         return float(np.linalg.norm(end_to_end(net.unflatten(theta), p) - ws))
 
-    def rhs(t: float, theta: np.ndarray) -> np.ndarray:
-        return field(oracle, theta, ())[0]
-
     scale = max(float(np.max(np.abs(theta0))), 1e-300)
     rtol = max(min(rtol, tol * 1e-2), 1e-12)
     fine = max(rtol * 1e-3, 3e-14)  # scipy's floor is 100·eps
-    (theta_c, _, _, n_c), (theta_f, mid_f, t_f, n_f) = (
-        _flow_until(rhs, distance, theta0, tol, checkpoint_factor * tol, r, r * 1e-3 * scale, horizon, max_steps, method)
-        for r in (rtol, fine))
-    d = distance(theta_f)
-    return FlowRun(net.unflatten(theta_f), net.unflatten(theta_c), net.unflatten(mid_f), t_f, d, d <= tol,
-                   float(np.max(np.abs(theta_f - theta_c))), n_c + n_f,
-                   f"gradient flow, {method} in t at rtol {fine:g} (error estimate: difference to the run at rtol "
-                   f"{rtol:g}), stopped at ‖w − w⋆‖ ≤ {tol:g} (t = {t_f:.4g})")
-
-
-def _flow_until(rhs: Any, distance: Any, theta0: np.ndarray, tol: float, checkpoint: float, rtol: float, atol: float,
-                horizon: float, max_steps: int, method: str) -> tuple[np.ndarray, np.ndarray, float, int]:
-    """Step the solver until ``distance(θ) ≤ tol``, ``t = horizon`` or ``max_steps``.
-
-    Returns the final state, the first state with ``distance ≤ checkpoint``, the final time and
-    the number of field evaluations.
-    """
-    solver = getattr(scipy.integrate, method)(rhs, 0.0, theta0, horizon, rtol=rtol, atol=atol)
-    steps, mid = 0, None
-    while solver.status == "running" and steps < max_steps:
-        dist = distance(solver.y)
-        if mid is None and dist <= checkpoint:
-            mid = solver.y.copy()
-        if dist <= tol:
-            break
-        solver.step()
-        steps += 1
-    if solver.status == "failed" or not np.all(np.isfinite(solver.y)):
-        raise ArithmeticError(f"{method} failed at t = {solver.t:g} (rtol {rtol:g})")
-    return solver.y, (solver.y if mid is None else mid), float(solver.t), solver.nfev
+    sol = solve_until(gradient_flow(), oracle, theta0, lambda th: distance(th) <= tol, horizon, fine,
+                      method=method, atol=fine * 1e-3 * scale, max_steps=max_steps,
+                      mark=lambda th: distance(th) <= checkpoint_factor * tol)
+    d = distance(sol.theta)
+    return FlowRun(net.unflatten(sol.theta), net.unflatten(sol.checks[-1]), net.unflatten(sol.thetas[0]),
+                   float(sol.times[-1]), d, sol.stop == "until", float(sol.error[-1]), sol.evaluations,
+                   f"gradient flow, {sol.method} (error estimate: the difference), stopped at "
+                   f"{'‖w − w⋆‖ ≤ %g' % tol if sol.stop == 'until' else sol.stop} (t = {sol.times[-1]:.4g})")
 
 
 def gradient_descent_run(layers0: Sequence[np.ndarray], readout: np.ndarray, X: np.ndarray, y: np.ndarray,
@@ -384,27 +357,24 @@ def gradient_descent_run(layers0: Sequence[np.ndarray], readout: np.ndarray, X: 
     :class:`Risk`, by :func:`checker.integrators.iterate`) for at most ``steps`` iterations.
 
     Stops at the first iterate with ``‖w − w⋆‖ ≤ tol`` (converged) or outside float64 range
-    (diverged, ``distance = inf``).  The iteration runs in chunks of doubling length (64, 128, …),
-    each continuing from the last, because :func:`~checker.integrators.iterate` has no stopping
-    rule yet; the error estimate is the sum of the chunks' differences to the same iteration in
-    extended precision (local errors added up, their amplification along the run not counted).
+    (diverged, ``distance = inf``).  The error estimate is the difference to the same iteration in
+    extended precision, run in lockstep (so the amplification of early errors along the run counts).
     """
     f64 = lambda x: np.asarray(x, dtype=float)  # noqa: E731
     p, ws = f64(readout), f64(w_star)
-    oracle, theta = risk([f64(W) for W in layers0], p, f64(X), f64(y))
-    net, rule = oracle.net, gradient_descent(float(eta))
-    done, chunk, error, d = 0, 64, 0.0, np.inf
+    oracle, theta0 = risk([f64(W) for W in layers0], p, f64(X), f64(y))
+    net = oracle.net
+
+    def distance(theta: np.ndarray) -> float:
+        return float(np.linalg.norm(end_to_end(net.unflatten(theta), p) - ws)) if np.all(np.isfinite(theta)) else np.inf
+
     with np.errstate(over="ignore", invalid="ignore"):
-        while done < steps:
-            sol = iterate(rule, oracle, theta, range(1, min(chunk, steps - done) + 1))
-            for k, theta in enumerate(sol.thetas, start=done + 1):
-                if not np.all(np.isfinite(theta)):
-                    return _gd_run(net.unflatten(theta), eta * k, np.inf, False, k, np.inf, "GD (diverged)")
-                d = float(np.linalg.norm(end_to_end(net.unflatten(theta), p) - ws))
-                if d <= tol:
-                    return _gd_run(net.unflatten(theta), eta * k, d, True, k, error + float(sol.error[k - done - 1]), "GD")
-            done, chunk, error = done + len(sol.thetas), 2 * chunk, error + float(sol.error[-1])
-    return _gd_run(net.unflatten(theta), eta * steps, d, False, steps, error, "GD")
+        sol = iterate(gradient_descent(float(eta)), oracle, theta0, [steps],
+                      until=lambda th: (d := distance(th)) <= tol or d == np.inf)
+    k, d = int(sol.times[-1]), distance(sol.theta)
+    if d == np.inf:
+        return _gd_run(net.unflatten(sol.theta), eta * k, np.inf, False, k, np.inf, "GD (diverged)")
+    return _gd_run(net.unflatten(sol.theta), eta * k, d, d <= tol, k, float(sol.error[-1]), "GD")
 
 
 def _gd_run(layers: Layers, time: float, distance: float, converged: bool, steps: int, error: float,
