@@ -60,7 +60,7 @@ def _cell(text: Any) -> str:
 
 def _math_cell(latex: str) -> str:
     """Inline LaTeX safe inside a markdown table cell: norms and absolute values without ``|``."""
-    return "$ " + latex.replace("\\|", "\\Vert ").replace("|", "\\vert ") + " $"
+    return "$" + latex.replace("\\|", "\\Vert ").replace("|", "\\vert ").strip() + "$"
 
 
 def _get(r: StatementResult, name: str, default: Any = None) -> Any:
@@ -179,10 +179,11 @@ def _statistics_section(r: StatementResult) -> list[str]:
 
 def quantity_item(name: str, q: Quantity | None, where: str = "") -> str:
     """A quantity as a list item: its display name as mathematics, then its identifier and
-    description (``- $\\tilde\\gamma$ (`gamma_tilde`): …``); the identifier alone when it has no LaTeX."""
+    description (``- $\\tilde\\gamma$ (`gamma_tilde`): …``; inline math without inner spaces, as
+    GitHub and pandoc want it); the identifier alone when it has no LaTeX."""
     description = q.description if q is not None else ""
     if q is not None and q.latex:
-        return f"- $ {q.latex} $ (`{name}`){where}: {description}"
+        return f"- ${q.latex}$ (`{name}`){where}: {description}"
     return f"- `{name}`{where}: {description}"
 
 
@@ -192,7 +193,7 @@ def _limits_section(stmt: Statement, r: StatementResult) -> list[str]:
     names = stmt.system.latex_names()
     lines = []
     for expr, d in limits.items():
-        title = f"$ {render_latex(nodes[expr], names)} $ (`{expr}`)" if expr in nodes else f"`{expr}`"
+        title = f"${render_latex(nodes[expr], names)}$ (`{expr}`)" if expr in nodes else f"`{expr}`"
         lines += [f"## Limit of {title}", "", f"{d.get('method', '')}: limit {_fmt(d.get('limit'), 8)} ± "
                   f"{_fmt(d.get('error'), 2)}, {'converging' if d.get('converging') else '**not converging**'}.", "",
                   "| horizon | value | radius | extrapolant | error estimate |", "|---|---|---|---|---|"]
@@ -219,7 +220,7 @@ def statement_markdown(stmt: Statement, r: StatementResult, figures: list[tuple[
     names = sys_.latex_names()
     lines += ["## Statement", "", f"$$ {r.latex} $$", ""]
     if stmt.hypothesis_relations:
-        lines += ["Extra hypotheses:", ""] + [f"- $ {render_latex(h, names)} $" for h in stmt.hypothesis_relations] + [""]
+        lines += ["Extra hypotheses:", ""] + [f"- ${render_latex(h, names)}$" for h in stmt.hypothesis_relations] + [""]
     lines += [f"**System:** `{sys_.name}` — {sys_.description}.", ""]
     if sys_.hypotheses:
         lines += ["System hypotheses (instances violating them are *hypotheses-unsatisfied*, never pass or fail):", ""]

@@ -189,13 +189,13 @@ def test_pages_render_quantity_names_as_mathematics():
     res.limits = {"q_min": {"method": "Aitken", "horizons": [1.0], "values": [0.5], "radii": [0.0], "limit": 0.5,
                             "error": 0.0, "converging": True}}
     page = report.statement_markdown(stmt, res, [])
-    assert r"- $ \tilde\gamma $ (`gamma_tilde`): smoothed margin" in page
+    assert r"- $\tilde\gamma$ (`gamma_tilde`): smoothed margin" in page
     assert "- `plain`: a quantity without a display name" in page
-    assert r"- $ q_{\min} $ (`q_min`) (along the trajectory, inside the limit): least margin" in page
+    assert r"- $q_{\min}$ (`q_min`) (along the trajectory, inside the limit): least margin" in page
     assert r"\tilde\gamma" in res.latex and "gamma_tilde" not in res.latex  # the row's LaTeX (results.json)
     assert f"$$ {res.latex} $$" in page
-    assert r"- $ plain \geq 0 $" in page  # extra hypotheses in LaTeX (as the statement), not SymPy's str
-    assert r"## Limit of $ q_{\min} $ (`q_min`)" in page
+    assert r"- $plain \geq 0$" in page  # extra hypotheses in LaTeX (as the statement), not SymPy's str
+    assert r"## Limit of $q_{\min}$ (`q_min`)" in page
 
 
 def test_results_json_rows_carry_the_statements_latex_with_display_names(tmp_path):
@@ -205,7 +205,7 @@ def test_results_json_rows_carry_the_statements_latex_with_display_names(tmp_pat
     row = json.loads((out / "results.json").read_text())[0]
     assert row["latex"] == r"\tfrac{d}{dt}\left(\lVert I + N_{1}\rVert_F^2 - \lVert I + N_{2}\rVert_F^2\right) = 0"
     page = (out / "residual-m-balance.md").read_text()
-    assert r"- $ \tfrac{d}{dt}\left(\lVert I + N_{1}\rVert_F^2 - \lVert I + N_{2}\rVert_F^2\right) $ (`d_m_balance`)" in page
+    assert r"- $\tfrac{d}{dt}\left(\lVert I + N_{1}\rVert_F^2 - \lVert I + N_{2}\rVert_F^2\right)$ (`d_m_balance`)" in page
 
 
 def test_figure_labels_use_display_names_matplotlib_can_draw():
