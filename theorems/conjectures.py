@@ -286,8 +286,8 @@ def steepest_points(rule: str | None = None, margin: str | None = None, archs: t
 #: ``O(κ‖w₀‖/s)`` with ``‖w₀‖ ~ κ log N``).
 SD_STEP = Fraction(1, 2)
 def sd_horizons(level: int = 0) -> tuple[Fraction, ...]:
-    """``H ≈ 4·√2^j`` (``√2 ≈ 17/12``) up to 128, one octave more per escalation level (to 512)."""
-    return tuple(Fraction(4 * 2 ** (j // 2)) * (1 if j % 2 == 0 else Fraction(17, 12)) for j in range(11 + 2 * min(level, 2)))
+    """``H ≈ 4·√2^j`` (``√2 ≈ 17/12``) up to 128, one octave more per escalation level (levels 1, 2: to 512)."""
+    return tuple(Fraction(4 * 2 ** (j // 2)) * (1 if j % 2 == 0 else Fraction(17, 12)) for j in range(11 + 2 * level))
 
 
 SD_HORIZONS = sd_horizons()
@@ -350,9 +350,10 @@ def steepest_trajectory(inst: dict, precision: Precision, names: frozenset[str])
     """The ladder of :func:`steepest_run`: each rung's ``γ̄_p`` is the ``h/2`` run's, with the
     difference to the ``h`` run (the discretisation error, first order) plus float64 rounding
     ``8ε(1 + |x|)`` as its radius."""
-    coarse, fine, note = steepest_run(inst, precision.level)
+    level = min(precision.level, 2)  # the ladder's last extension (sd_horizons), so the run is shared
+    coarse, fine, note = steepest_run(inst, level)
     eps = float(np.finfo(float).eps)
-    horizons = tuple(float(H) for H in sd_horizons(precision.level))
+    horizons = tuple(float(H) for H in sd_horizons(level))
     values = {"gamma_bar": tuple(Enclosure.estimate(b, abs(a - b) + 8 * eps * (1 + abs(b)), note) for a, b in zip(coarse, fine)),
               "H": tuple(Enclosure.estimate(H, 8 * eps * H, "the rung") for H in horizons)}
     return Ladder(horizons, values, "H = s/κ² (loss-normalised time in units of the condition)", note)
@@ -510,9 +511,9 @@ def sgd_points(archs: tuple[str, ...] = HOMOGENEOUS) -> System:
 
 
 def sgd_ladder(level: int = 0) -> tuple[int, ...]:
-    """``16·√2^j`` steps up to 512, and one octave more (1024) on escalation: a constant step's late stage
+    """``16·√2^j`` steps up to 256, and one octave more (512) at escalation level 1: a constant step's late stage
     moves the direction by O(1/log k) per decade, so longer ladders cost more than they can show."""
-    return tuple(int(round(16 * 2 ** (j / 2))) for j in range(11 + 2 * min(level, 1)))
+    return tuple(int(round(16 * 2 ** (j / 2))) for j in range(9 + 2 * level))
 
 
 def sgd_step(inst: dict) -> fmpq:
@@ -554,8 +555,9 @@ def sgd_run(inst: dict, level: int = 0) -> tuple[list[float], list[float], list[
 def sgd_trajectory(inst: dict, precision: Precision, names: frozenset[str]) -> Ladder:
     """The ladder of :func:`sgd_run`: each rung's residual with the residual's change under the
     iterate's error as its radius, plus rounding ``8ε(1 + |x|)``."""
-    kkt, moved, gbar, note = sgd_run(inst, precision.level)
-    ladder = sgd_ladder(precision.level)
+    level = min(precision.level, 1)  # the ladder's last extension (sgd_ladder), so the run is shared
+    kkt, moved, gbar, note = sgd_run(inst, level)
+    ladder = sgd_ladder(level)
     eps = float(np.finfo(float).eps)
     values = {"kkt": tuple(Enclosure.estimate(a, abs(a - b) + 8 * eps * (1 + a), note) for a, b in zip(kkt, moved)),
               "gamma_bar": tuple(Enclosure.estimate(g, 8 * eps * (1 + abs(g)), note) for g in gbar),
@@ -735,7 +737,7 @@ theorem(
     system=sgd_limits(), conclusion="limit(kkt) == 0",
     notes="Class (c). Constant-step SGD (η = 1/(2 max_n‖∇q_n(θ₀)‖²), one sample per step, checker.dynamics.sgd with seed 0: every "
           "step replays alone) of linear and two-layer ReLU classifiers from θ₀ with ℒ(θ₀) < ℓ(0) (positive "
-          "normalised margin), exponential loss, on the ladder k = 16 … 512 steps (1024 on escalation); the residual is Lyu–Li's "
+          "normalised margin), exponential loss, on the ladder k = 16 … 256 steps (512 on escalation); the residual is Lyu–Li's "
           "(ε, δ)-KKT residual of min ½‖θ‖² s.t. q_n ≥ 1 (checker.svm.kkt_residual; its zeros along θ are the "
           "critical points of γ̄ on the sphere), each rung's radius its change under a perturbation of θ of the "
           "iterate's float error size. What the horizon shows, plainly: with a constant step on the exponential loss "
