@@ -95,6 +95,7 @@ def _make_kink(inst: dict, bias: bool) -> None:
 
 
 def mlp_features(inst: dict) -> dict[str, Any]:
+    """The features an instance is tabulated by: depth, widest hidden layer, the neuron's activation, the case."""
     return {"depth": len(inst["widths"]) - 1, "max width": max(inst["widths"][1:-1]),
             "activation": inst["activations"][inst["layer"] - 1], "case": inst["case"]}
 
@@ -105,6 +106,8 @@ def activation_degree(name: str) -> int | None:
 
 
 def mlp_network(inst: dict, bias: bool) -> MLP:
+    """The MLP of an instance: its widths and per-layer activations (with the drawn leaky slopes and φ'(0));
+    biases iff ``bias``."""
     acts = tuple(activation(a, slope=s, at_zero=z) for a, s, z in zip(inst["activations"], inst["slopes"], inst["at_zero"]))
     return MLP(tuple(inst["widths"]), acts, bias=bias)
 
@@ -329,6 +332,7 @@ FLOW_QUANTITIES = {q.name: q for q in (
 
 
 def neuron_balance(params: list, h: int, i: int, k: int) -> Any:
+    """``‖in_{h,i}‖² − k‖out_{h,i}‖²`` (h 1-based, no biases): the quantity DHL-K conserves."""
     return (params[h - 1][i, :] ** 2).sum() - k * (params[h][:, i] ** 2).sum()
 
 
