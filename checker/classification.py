@@ -131,7 +131,7 @@ def steepest_velocity(grad: Sequence[Any], p: str, vanishes: Callable[[np.ndarra
     if p == "linf":
         for c in grad:
             certain_sign(c)
-    v = steepest_direction(grad, p)
+    v = steepest_direction(grad, p, certify=False)  # the ℓ1 selection is certified below (exact ties too)
     if p == "l1":
         for i in [j for j, c in enumerate(v) if not _is_zero(c)]:  # at most one coordinate moves
             for j, c in enumerate(grad):

@@ -131,27 +131,43 @@ def heavy_ball(eta: Any, beta: Any) -> Step:
 NORMS = ("l1", "l2", "linf")
 
 
-def _abs(x: Any) -> Any:
-    return x if x >= 0 else -x
-
-
 def _sign(x: Any) -> int:
-    return 1 if x > 0 else (-1 if x < 0 else 0)
+    """The sign of ``x``; a ball that contains 0 but is not exactly 0 does not decide it."""
+    if x > 0:
+        return 1
+    if x < 0:
+        return -1
+    if x == 0:
+        return 0
+    raise ArithmeticError(f"the sign of {x} is not decided at this precision (steepest-descent selection)")
 
 
-def steepest_direction(g: Any, norm: str) -> Any:
+def _largest(g: Any, certify: bool = True) -> int:
+    """The first index maximising ``|g_i|`` (by midpoints on balls, where with ``certify`` it must be
+    certainly largest against every earlier index and at least as large as every later one)."""
+    i = max(range(len(g)), key=lambda j: (float(abs(g[j]).mid()) if hasattr(g[j], "mid") else abs(g[j]), -j))
+    if certify and hasattr(g[i], "mid") and not all(abs(g[i]) > abs(g[j]) if j < i else abs(g[i]) >= abs(g[j])
+                                        for j in range(len(g)) if j != i):
+        raise ArithmeticError("the largest |∂_iℒ| is not decided at this precision (ℓ1 steepest-descent selection)")
+    return i
+
+
+def steepest_direction(g: Any, norm: str, certify: bool = True) -> Any:
     """``‖g‖_*·u`` with ``u ∈ argmax_{‖u‖≤1}⟨u, −g⟩`` for the norm ``l1``, ``l2`` or ``linf``:
     ``−g`` (ℓ₂), ``−‖g‖₁ sign g`` (ℓ∞), ``−g_i e_i`` at the first ``i`` maximising ``|g_i|`` (ℓ₁;
     the argmax is a set at ties, and the first index is the selection).  Exact on rationals: no
-    square root is taken."""
+    square root is taken.  On balls the selection must be decided (every sign for ℓ∞, the largest
+    coordinate for ℓ₁), else ``ArithmeticError``: more precision decides it.  A caller that certifies
+    an ℓ₁ selection itself (an exact tie on balls, where every point of the face is admissible:
+    :func:`checker.classification.steepest_velocity`) passes ``certify=False``."""
     if norm == "l2":
         return -g
     g = np.asarray(g)
     if norm == "linf":
         signs = np.array([_sign(x) for x in g])
-        return -sum((_abs(x) for x in g), g[0] * 0) * signs
+        return -sum((abs(x) for x in g), g[0] * 0) * signs
     if norm == "l1":
-        i = max(range(len(g)), key=lambda j: (_abs(g[j]), -j))
+        i = _largest(g, certify)
         out = g * 0
         out[i] = -g[i]
         return out
@@ -163,9 +179,9 @@ def dual_norm(g: Any, norm: str) -> Any:
     square root (floats and balls only)."""
     g = np.asarray(g)
     if norm == "l1":
-        return max(_abs(x) for x in g)
+        return abs(g[_largest(g)])
     if norm == "linf":
-        return sum((_abs(x) for x in g), g[0] * 0)
+        return sum((abs(x) for x in g), g[0] * 0)
     if norm == "l2":
         sq = sum((x * x for x in g), g[0] * 0)
         return sq.sqrt() if hasattr(sq, "sqrt") else float(np.sqrt(sq))
