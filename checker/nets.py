@@ -7,7 +7,8 @@ outputs ``F`` (``m × p``), and back-propagates an output cotangent ``G = ∂L/�
 * float64 arrays (fast screening, trajectories),
 * object arrays of python-flint ``fmpq`` (exact rationals) or ``arb`` (balls),
 * :class:`Dual` arrays (value + tangent), which turn a gradient into a Hessian-vector product
-  (forward-over-reverse, exact: no finite differences).
+  (forward-over-reverse, exact: no finite differences), or a batch of them in one pass
+  (:meth:`AbstractNetwork.hvps`: tangents with a leading batch axis; a full Hessian is one pass).
 
 Networks (THEOREMS.md §1.0): :class:`MLP`, ``f(x) = W^(N) φ(W^(N-1) ⋯ φ(W^(1) x))``, optionally
 with biases; :class:`Conv1D`, ``f(x) = Σ_j a_j φ((k ⋆ x)_j)`` with one shared kernel ``k``;
@@ -36,60 +37,103 @@ from .arith import rational, rational_array
 
 
 class Dual:
-    """An array pair ``value + ε·tangent`` with ``ε² = 0``; ``@``, ``+``, ``-``, ``*`` propagate tangents."""
+    """An array pair ``value + ε·tangent`` with ``ε² = 0``; ``@``, ``+``, ``-``, ``*`` propagate tangents.
+
+    With ``batched``, ``tangent`` carries a leading batch axis: ``tangent[b]`` is the tangent of the
+    ``b``-th direction (``tangent.ndim == value.ndim + 1``, broadcastable), so one pass propagates
+    many directions at once (:meth:`AbstractNetwork.hvps`); every slice is computed by the same
+    operations as an unbatched pass with that direction."""
 
     __array_priority__ = 1000
 
-    def __init__(self, value: Any, tangent: Any):
-        self.value, self.tangent = value, tangent
+    def __init__(self, value: Any, tangent: Any, batched: bool = False):
+        self.value, self.tangent, self.batched = value, tangent, batched
 
-    @staticmethod
-    def _parts(x: Any) -> tuple[Any, Any]:
-        return (x.value, x.tangent) if isinstance(x, Dual) else (x, 0)
+    def _lift(self, t: Any, ndim: int) -> Any:
+        """A batched tangent ``t`` with axes inserted after the batch axis to face a value of ``ndim`` axes."""
+        if not self.batched or np.ndim(t) == 0 or np.ndim(t) - 1 >= ndim:
+            return t
+        return t.reshape(t.shape[:1] + (1,) * (ndim - np.ndim(t) + 1) + t.shape[1:])
+
+    def _parts(self, x: Any) -> tuple[Any, Any, Any]:
+        """``x``'s value and tangent, and this one's tangent, the tangents aligned for broadcasting."""
+        v, t = (x.value, x.tangent) if isinstance(x, Dual) else (x, 0)
+        if not self.batched:
+            return v, t, self.tangent
+        nd = max(np.ndim(self.value), np.ndim(v))
+        return v, self._lift(t, nd), self._lift(self.tangent, nd)
 
     def __add__(self, o: Any) -> "Dual":
-        v, t = Dual._parts(o)
-        return Dual(self.value + v, self.tangent + t)
+        v, t, s = self._parts(o)
+        return Dual(self.value + v, s + t, self.batched)
 
     __radd__ = __add__
 
     def __sub__(self, o: Any) -> "Dual":
-        v, t = Dual._parts(o)
-        return Dual(self.value - v, self.tangent - t)
+        v, t, s = self._parts(o)
+        return Dual(self.value - v, s - t, self.batched)
 
     def __rsub__(self, o: Any) -> "Dual":
-        v, t = Dual._parts(o)
-        return Dual(v - self.value, t - self.tangent)
+        v, t, s = self._parts(o)
+        return Dual(v - self.value, t - s, self.batched)
 
     def __neg__(self) -> "Dual":
-        return Dual(-self.value, -self.tangent)
+        return Dual(-self.value, -self.tangent, self.batched)
 
     def __mul__(self, o: Any) -> "Dual":
-        v, t = Dual._parts(o)
-        return Dual(self.value * v, self.value * t + self.tangent * v)
+        v, t, s = self._parts(o)
+        return Dual(self.value * v, self.value * t + s * v, self.batched)
 
     __rmul__ = __mul__
 
+    def _mm(self, a: Any, b: Any, batched_left: bool) -> Any:
+        """``a @ b`` where the batched tangent is ``a`` (``batched_left``) or ``b``: a vector operand (1-D
+        value) is multiplied slice by slice, so each slice is the unbatched product (a matrix-vector one)."""
+        t, other = (a, b) if batched_left else (b, a)
+        if np.ndim(t) == 0 or (np.ndim(t) > 2 and np.ndim(other) > 1):
+            return a @ b
+        return np.stack([(t[k] @ other) if batched_left else (other @ t[k]) for k in range(len(t))])
+
     def __matmul__(self, o: Any) -> "Dual":
+        if not self.batched:  # the common case, without the slice-by-slice products of _mm
+            return Dual(self.value @ o, self.tangent @ o) if not isinstance(o, Dual) else \
+                Dual(self.value @ o.value, self.value @ o.tangent + self.tangent @ o.value)
         if not isinstance(o, Dual):
-            return Dual(self.value @ o, self.tangent @ o)
-        return Dual(self.value @ o.value, self.value @ o.tangent + self.tangent @ o.value)
+            return Dual(self.value @ o, self._mm(self.tangent, o, True), self.batched)
+        return Dual(self.value @ o.value, self._mm(self.value, o.tangent, False) + self._mm(self.tangent, o.value, True),
+                    self.batched)
 
     def __rmatmul__(self, o: Any) -> "Dual":
-        return Dual(o @ self.value, o @ self.tangent)
+        return Dual(o @ self.value, self._mm(o, self.tangent, False) if self.batched else o @ self.tangent, self.batched)
 
     @property
     def T(self) -> "Dual":
-        return Dual(self.value.T, _transpose(self.tangent))
+        if self.batched and np.ndim(self.tangent) > 1:
+            tangent = np.swapaxes(self.tangent, -1, -2) if np.ndim(self.value) == 2 else self.tangent
+            return Dual(self.value.T, tangent, self.batched)
+        return Dual(self.value.T, _transpose(self.tangent), self.batched)
+
+    def _full(self) -> Any:
+        """The batched tangent broadcast to ``(batch, *value.shape)``."""
+        return np.broadcast_to(self.tangent, self.tangent.shape[:1] + np.shape(self.value))
 
     def sum(self, axis: int | None = None) -> "Dual":
-        return Dual(self.value.sum(axis=axis), _sum(self.tangent, axis))
+        if self.batched and np.ndim(self.tangent) > 0:
+            axes = tuple(range(1, self.tangent.ndim)) if axis is None else axis + 1 if axis >= 0 else axis
+            return Dual(self.value.sum(axis=axis), self._full().sum(axis=axes), self.batched)
+        return Dual(self.value.sum(axis=axis), _sum(self.tangent, axis), self.batched)
 
     def reshape(self, *shape: Any) -> "Dual":
-        return Dual(self.value.reshape(*shape), self.tangent.reshape(*shape))
+        value = self.value.reshape(*shape)
+        if self.batched and np.ndim(self.tangent) > 0:
+            return Dual(value, self._full().reshape(self.tangent.shape[:1] + value.shape), self.batched)
+        return Dual(value, self.tangent.reshape(*shape), self.batched)
 
     def __getitem__(self, idx: Any) -> "Dual":
-        return Dual(self.value[idx], self.tangent[idx])
+        if self.batched and np.ndim(self.tangent) > 0:
+            return Dual(self.value[idx], self._full()[(slice(None),) + (idx if isinstance(idx, tuple) else (idx,))],
+                        self.batched)
+        return Dual(self.value[idx], self.tangent[idx], self.batched)
 
 
 def _transpose(x: Any) -> Any:
@@ -126,12 +170,12 @@ class Activation:
 
     def value(self, z: np.ndarray) -> np.ndarray:
         if isinstance(z, Dual):
-            return Dual(self.value(z.value), self.derivative(z.value) * z.tangent)
+            return Dual(self.value(z.value), self.derivative(z.value) * z.tangent, z.batched)
         return _elementwise(self._scalar_value, z) if z.dtype == object else self._float_value(z)
 
     def derivative(self, z: Any) -> Any:
         if isinstance(z, Dual):
-            return Dual(self.derivative(z.value), self.second(z.value) * z.tangent)
+            return Dual(self.derivative(z.value), self.second(z.value) * z.tangent, z.batched)
         return _elementwise(self._scalar_derivative, z) if z.dtype == object else self._float_derivative(z)
 
     def second(self, z: np.ndarray) -> np.ndarray:
@@ -294,6 +338,19 @@ class AbstractNetwork(ABC):
         grads = self.backward(dual, X, loss_cotangent(F))
         return [g.tangent if isinstance(g, Dual) else g * 0 for g in grads]
 
+    def hvps(self, params: Sequence[Any], X: Any, loss_cotangent: Callable[[Any], Any],
+             directions: Sequence[Any]) -> list[Any]:
+        """``∇²L(params)·v_b`` for a batch of directions in one dual pass: ``directions[j]`` has shape
+        ``(B, *shapes()[j])`` and so has each returned array; slice ``b`` equals :meth:`hvp` with
+        direction ``[d[b] for d in directions]`` (the same operations on each slice).  With the
+        ``B = size`` unit directions it is the full Hessian (row ``b`` = column ``b``)."""
+        dual = [Dual(p, np.asarray(d), batched=True) for p, d in zip(params, directions)]
+        F = self.forward(dual, X)
+        grads = self.backward(dual, X, loss_cotangent(F))
+        B = len(directions[0])
+        return [np.broadcast_to(g.tangent, (B,) + np.shape(g.value)).copy() if isinstance(g, Dual)
+                else np.stack([np.asarray(g) * 0] * B) for g in grads]
+
 
 @dataclass(frozen=True)
 class MLP(AbstractNetwork):
@@ -455,7 +512,7 @@ class Conv1D(AbstractNetwork):
 
 
 def _dual_einsum(delta: Dual, P: Any) -> Dual:
-    return Dual(np.einsum("mj,mjs->s", delta.value, P), np.einsum("mj,mjs->s", delta.tangent, P))
+    return Dual(np.einsum("mj,mjs->s", delta.value, P), np.einsum("...mj,mjs->...s", delta.tangent, P), delta.batched)
 
 
 def _row_norms(V: np.ndarray) -> np.ndarray:

@@ -308,3 +308,31 @@ def test_mlp_backward_reusing_the_forward_pass_is_bit_identical(bias):
         for a, b in zip(net.backward(ps, Xs, G), net.backward(ps, Xs, G, layers=layers)):
             parts = [(a.value, b.value), (a.tangent, b.tangent)] if isinstance(a, Dual) else [(a, b)]
             assert all(_same_bits(x, y) for x, y in parts)
+
+
+HVP_NETWORKS = {**NEW_NETWORKS, "mlp relu": MLP((2, 4, 2), (activation("relu"),)),
+                "mlp with biases, square": MLP((2, 3, 3, 1), (activation("square"), activation("linear")), bias=True),
+                "conv square": Conv1D(2, 2, activation("square"))}
+
+
+@pytest.mark.parametrize("name", sorted(HVP_NETWORKS))
+def test_batched_hvp_is_bit_identical_to_one_hvp_per_direction(name):
+    """``hvps`` (one dual pass, tangents with a leading batch axis of 3 directions) equals ``hvp`` direction by
+    direction, bit for bit, on exact rationals and on float64; with the unit directions it is the full Hessian."""
+    net, rng = HVP_NETWORKS[name], _rng(f"hvps {name}")
+    params, X, G = _instance(net, rng)
+    Y = _rationals(rng, *G.shape)
+    directions = [_rationals(rng, 3, *s) for s in net.shapes()]
+    floats = ([p.astype(float) for p in params], X.astype(float), Y.astype(float), [d.astype(float) for d in directions])
+    for ps, Xs, Ys, ds in ((params, X, Y, directions), floats):
+        cot = lambda F: SQ.cotangent(F, Ys)  # noqa: E731
+        batch = net.hvps(ps, Xs, cot, ds)
+        for b in range(3):
+            assert all(_same_bits(x[b], y) for x, y in zip(batch, net.hvp(ps, Xs, cot, [d[b] for d in ds])))
+    ps, Xs, Ys, _ = floats
+    eye = np.eye(net.size)
+    units = [np.stack([u.reshape(s) for u in block.T]) for block, s in
+             zip(np.split(eye, np.cumsum([int(np.prod(s)) for s in net.shapes()])[:-1]), net.shapes())]
+    H = np.concatenate([h.reshape(net.size, -1) for h in net.hvps(ps, Xs, lambda F: SQ.cotangent(F, Ys), units)], axis=1)
+    cols = np.stack([net.flatten(net.hvp(ps, Xs, lambda F: SQ.cotangent(F, Ys), net.unflatten(e))) for e in eye])
+    assert H.tobytes() == cols.tobytes()
