@@ -41,7 +41,9 @@ def timed(cmd: list[str], label: str) -> tuple[float, int, str]:
     start = time.perf_counter()
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     seconds = time.perf_counter() - start
-    tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-3:])
+    lines = (proc.stdout + proc.stderr).strip().splitlines()
+    results = [x for x in lines if " passed" in x or " failed" in x or " error" in x]  # pytest's summary line
+    tail = "\n".join(lines[-3:] + results[-1:])
     print(f"[{time.strftime('%H:%M:%S')}]   {seconds:.1f} s, exit {proc.returncode}  ({load()})\n    "
           + tail.replace("\n", "\n    "), flush=True)
     return seconds, proc.returncode, tail
