@@ -234,6 +234,18 @@ class Enclosure:
         return f"{self.mid_str} ± {self.radius_str} ({self.kind})"
 
 
+def certain_sign(x: Any) -> int:
+    """The sign of an exact number, a float or a ball that excludes 0 (an exact zero ball has sign 0);
+    ``ArithmeticError`` when a ball contains 0 but is not 0 (more precision may decide it)."""
+    if x > 0:
+        return 1
+    if x < 0:
+        return -1
+    if x == 0:
+        return 0
+    raise ArithmeticError(f"the sign of {x} is not decided at this precision")
+
+
 def weakest(kinds: list[str]) -> str:
     """The weakest evidence kind among ``kinds`` (an expression is only as good as its worst input)."""
     return min(kinds, key=KINDS.index) if kinds else "exact"

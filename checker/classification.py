@@ -42,7 +42,7 @@ import numpy as np
 from flint import arb, fmpq
 from hypothesis import strategies as st
 
-from .arith import rational_array, rational_str, working_precision
+from .arith import certain_sign, rational_array, rational_str, working_precision
 from .dynamics import NORMS, steepest_direction
 from .losses import Loss, loss as loss_named
 from .nets import AbstractNetwork
@@ -52,20 +52,6 @@ from .strategies import vectors
 
 def _dot(a: Sequence[Any], b: Sequence[Any]) -> Any:
     return sum((x * y for x, y in zip(a, b)), 0 * a[0] * b[0])
-
-
-def certain_sign(x: Any) -> int:
-    """The sign of an exact number or of a ball that excludes 0 (an exact zero ball has sign 0);
-    ``ArithmeticError`` when the ball contains 0 but is not 0."""
-    if isinstance(x, arb):
-        if x > 0:
-            return 1
-        if x < 0:
-            return -1
-        if x == 0:
-            return 0
-        raise ArithmeticError(f"the sign of {x} is not decided at this precision")
-    return 1 if x > 0 else (-1 if x < 0 else 0)
 
 
 # ---------------------------------------------------------------------------- norms

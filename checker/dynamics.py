@@ -37,6 +37,8 @@ from typing import Any, Callable, Protocol, Sequence
 
 import numpy as np
 
+from .arith import certain_sign
+
 Aux = tuple[Any, ...]
 
 
@@ -131,17 +133,6 @@ def heavy_ball(eta: Any, beta: Any) -> Step:
 NORMS = ("l1", "l2", "linf")
 
 
-def _sign(x: Any) -> int:
-    """The sign of ``x``; a ball that contains 0 but is not exactly 0 does not decide it."""
-    if x > 0:
-        return 1
-    if x < 0:
-        return -1
-    if x == 0:
-        return 0
-    raise ArithmeticError(f"the sign of {x} is not decided at this precision (steepest-descent selection)")
-
-
 def _largest(g: Any, certify: bool = True) -> int:
     """The first index maximising ``|g_i|`` (by midpoints on balls, where with ``certify`` it must be
     certainly largest against every earlier index and at least as large as every later one)."""
@@ -164,7 +155,7 @@ def steepest_direction(g: Any, norm: str, certify: bool = True) -> Any:
         return -g
     g = np.asarray(g)
     if norm == "linf":
-        signs = np.array([_sign(x) for x in g])
+        signs = np.array([certain_sign(x) for x in g])
         return -sum((abs(x) for x in g), g[0] * 0) * signs
     if norm == "l1":
         i = _largest(g, certify)

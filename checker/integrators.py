@@ -84,6 +84,21 @@ class _Counted:
         return self.oracle.sample_gradient(theta, indices)
 
 
+def _float_problem(rule: Flow, oracle: Oracle, theta0: Any, aux0: tuple[Any, ...] | None) -> tuple:
+    """The float64 start ``(θ₀, a₀)``, the sizes, the counted oracle and the packed field ``(t, y) -> ẏ``."""
+    theta0 = np.asarray(theta0, dtype=float).reshape(-1)
+    aux0 = rule.init(theta0) if aux0 is None else tuple(np.asarray(a, dtype=float) for a in aux0)
+    P, n_aux = theta0.size, len(aux0)
+    counted = _Counted(oracle)
+
+    def field(t: float, y: np.ndarray) -> np.ndarray:
+        th, a = _unpack(y, P, n_aux)
+        dth, da = rule.field(counted, th, a)
+        return _pack(dth, da)
+
+    return theta0, aux0, P, n_aux, counted, field
+
+
 def _checkpoints(times: Sequence[float]) -> np.ndarray:
     times = np.asarray(times, dtype=float)
     if times.ndim != 1 or len(times) == 0 or np.any(times <= 0) or np.any(np.diff(times) <= 0):
@@ -101,15 +116,7 @@ def solve(rule: Flow, oracle: Oracle, theta0: Any, times: Sequence[float], rtol:
         raise ValueError(f"{rule.name} has a discontinuous field, on which an adaptive solver chatters: "
                          f"follow its discrete step with iterate, or state the claim pointwise along the field")
     times = _checkpoints(times)
-    theta0 = np.asarray(theta0, dtype=float).reshape(-1)
-    aux0 = rule.init(theta0) if aux0 is None else tuple(np.asarray(a, dtype=float) for a in aux0)
-    P, n_aux = theta0.size, len(aux0)
-    counted = _Counted(oracle)
-
-    def field(t: float, y: np.ndarray) -> np.ndarray:
-        th, a = _unpack(y, P, n_aux)
-        dth, da = rule.field(counted, th, a)
-        return _pack(dth, da)
+    theta0, aux0, P, n_aux, counted, field = _float_problem(rule, oracle, theta0, aux0)
 
     runs = []
     for tol in (rtol, rtol * 1e-3):
@@ -141,15 +148,7 @@ def solve_until(rule: Flow, oracle: Oracle, theta0: Any, until: Callable[[np.nda
     be estimated as its difference between the two."""
     if not rule.smooth:
         raise ValueError(f"{rule.name} has a discontinuous field: follow its discrete step with iterate")
-    theta0 = np.asarray(theta0, dtype=float).reshape(-1)
-    aux0 = rule.init(theta0) if aux0 is None else tuple(np.asarray(a, dtype=float) for a in aux0)
-    P, n_aux = theta0.size, len(aux0)
-    counted = _Counted(oracle)
-
-    def field(t: float, y: np.ndarray) -> np.ndarray:
-        th, a = _unpack(y, P, n_aux)
-        dth, da = rule.field(counted, th, a)
-        return _pack(dth, da)
+    theta0, aux0, P, n_aux, counted, field = _float_problem(rule, oracle, theta0, aux0)
 
     options = {"jac": (lambda t, y: jac(y))} if jac is not None and method in ("LSODA", "BDF", "Radau") else {}
     atol = rtol * 1e-2 if atol is None else atol
