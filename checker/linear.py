@@ -120,15 +120,20 @@ class Risk:
         return net.flatten(out)
 
     def hessian(self, theta: Any) -> np.ndarray:
-        """The full ``P × P`` Hessian, column by column from :meth:`hvp`."""
+        """The full ``P × P`` Hessian: the ``P`` unit directions in one batched dual pass
+        (:meth:`checker.nets.AbstractNetwork.hvps`, the same arithmetic as :meth:`hvp` column by column)."""
         theta = np.asarray(theta)
+        P, net = theta.size, self.net
         one = theta.flat[0] ** 0 if theta.dtype == object else 1.0
-        cols = []
-        for i in range(theta.size):
-            e = theta * 0
-            e[i] = one
-            cols.append(self.hvp(theta, e))
-        return np.stack(cols, axis=1)
+        eye = np.array([[one if i == j else one * 0 for j in range(P)] for i in range(P)], dtype=theta.dtype)
+        directions, k = [], 0
+        for shape in net.shapes():
+            n = int(np.prod(shape))
+            directions.append(eye[:, k:k + n].reshape((P, *shape)))
+            k += n
+        c, Y = self._scale(theta), self.objective.Y
+        rows = net.hvps(net.unflatten(theta), self.objective.X, lambda F: c * (F - Y), directions)
+        return np.concatenate([r.reshape(P, -1) for r in rows], axis=1).T
 
 
 def risk(layers: Sequence[np.ndarray], readout: np.ndarray, X: np.ndarray, y: np.ndarray) -> tuple[Risk, np.ndarray]:
