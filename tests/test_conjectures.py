@@ -61,7 +61,7 @@ def test_hand_examples_of_the_notes() -> None:
 
 def test_steepest_limit_passes_on_the_figure_instance(tmp_path) -> None:
     for p in ("l1", "linf"):
-        inst = C._normalised_data({**C.FIGURE_INSTANCE, "norm": p, "case": "generic"})
+        inst = C.normalised_data({**C.FIGURE_INSTANCE, "norm": p, "case": "generic"})
         result = replay(statement("CONJ-SD-KKT"), inst, QUICK)
         assert result.verdict is Verdict.PASSED, (p, result.message)
     out = tmp_path / "fig.png"
