@@ -1,7 +1,8 @@
 """Du, Hu & Lee: gradient descent balances and solves asymmetric matrix factorisation.
 
 THEOREMS.md §1, ids **DHL-T3.1** (rank r, decaying steps) and **DHL-T3.2** (rank one, constant
-step).  The identity (I2) they rest on, DHL-MF, is stated in ``theorems/balance.py``.
+step).  The identity (I2) they rest on, DHL-MF, is stated in ``theorems/balance/`` (its system is
+``theorems.balance.factorisation.factorisation_step``).
 
 Problem: f(U, V) = ½‖UVᵀ − M⋆‖_F² with rank(M⋆) = r, U ∈ ℝ^{d1×r}, V ∈ ℝ^{d2×r}, gradient
 descent U ← U − η_t RV, V ← V − η_t RᵀU with R = UVᵀ − M⋆.  Targets are planted as
