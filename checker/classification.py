@@ -409,12 +409,10 @@ class NormalisedObjective:
 # ---------------------------------------------------------------------------- instances (strategies)
 
 
-@st.composite
-def planted_data(draw: Any, d: int, n: int, tau: Fraction = Fraction(1, 2)) -> tuple[list[list[Fraction]], list[int], list[Fraction]]:
-    """Separable data (THEOREMS.md §0.4): a planted nonzero ``u⋆`` and ``n`` points ``x`` with labels
-    ``y = ±1`` and ``y⟨u⋆, x⟩ ≥ τ`` (a drawn point that misses the margin is moved along ``y·u⋆`` by
-    the fewest whole steps); returns ``(X, y, u⋆)`` as Fractions and ints.""" 
-    u = [Fraction(c) for c in draw(vectors(d).filter(lambda v: any(Fraction(c) != 0 for c in v)))]
+def planted_points(draw: Any, d: int, n: int, u: Sequence[Fraction], tau: Fraction) -> tuple[list[list[Fraction]], list[int]]:
+    """``n`` points ``x`` with labels ``y = ±1`` and ``y⟨u⋆, x⟩ ≥ τ`` for a given nonzero ``u⋆``, drawn
+    with Hypothesis's ``draw`` (inside a composite strategy): a drawn point that misses the margin is
+    moved along ``y·u⋆`` by the fewest whole steps (THEOREMS.md §0.4 plants ``u⋆``)."""
     uu = sum(c * c for c in u)
     X, y = [], []
     for _ in range(n):
@@ -426,6 +424,15 @@ def planted_data(draw: Any, d: int, n: int, tau: Fraction = Fraction(1, 2)) -> t
             x = [a + label * steps * b for a, b in zip(x, u)]
         X.append(x)
         y.append(label)
+    return X, y
+
+
+@st.composite
+def planted_data(draw: Any, d: int, n: int, tau: Fraction = Fraction(1, 2)) -> tuple[list[list[Fraction]], list[int], list[Fraction]]:
+    """Separable data (THEOREMS.md §0.4): a planted nonzero ``u⋆`` and ``n`` points of
+    :func:`planted_points`; returns ``(X, y, u⋆)`` as Fractions and ints."""
+    u = [Fraction(c) for c in draw(vectors(d).filter(lambda v: any(Fraction(c) != 0 for c in v)))]
+    X, y = planted_points(draw, d, n, u, tau)
     return X, y, u
 
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from checker import Precision
 from checker.arith import rational_array, rational_str
-from checker.classification import Classification, scaled_below_threshold
+from checker.classification import Classification, planted_points, scaled_below_threshold
 from checker.clocks import Classifier, homogeneity_degree
 from checker.nets import AbstractNetwork, Conv1D, MLP, activation
 from checker.quantities import quantity
@@ -107,20 +107,8 @@ def _nonzero_vectors(n: int) -> st.SearchStrategy[list[str]]:
 
 @st.composite
 def _planted_points(draw: Any, d: int, n: int, u: list[Fraction], tau: Fraction) -> tuple[list, list]:
-    """Points ``x`` and labels ``y = ±1`` with ``y⟨u⋆, x⟩ ≥ τ``: a drawn point that misses the margin
-    is moved along ``y·u⋆`` by the fewest whole steps (THEOREMS.md §0.4 plants ``u⋆``)."""
-    uu = sum(c * c for c in u)
-    X, y = [], []
-    for _ in range(n):
-        x = [Fraction(c) for c in draw(vectors(d))]
-        label = draw(st.sampled_from((1, -1)))
-        gap = tau - label * sum(a * b for a, b in zip(u, x))
-        if gap > 0:
-            steps = math.ceil(gap / uu)
-            x = [a + label * steps * b for a, b in zip(x, u)]
-        X.append(x)
-        y.append(label)
-    return X, y
+    """:func:`checker.classification.planted_points` as a strategy (a given planted ``u⋆``, drawn first)."""
+    return planted_points(draw, d, n, u, tau)
 
 
 def _conv_points(draw: Any, d: int, n: int, k: list[Fraction], a: list[Fraction], tau: Fraction) -> tuple[list, list]:
