@@ -37,6 +37,7 @@ from checker.arith import rational_array
 from checker.exact import balls
 from checker.regression import square_loss_moments
 from checker.sharpness import sharpness_at_minimiser
+from timeouts import child_result
 
 BITS = 128
 
@@ -63,16 +64,7 @@ def _eigsy_child(H: np.ndarray, queue: multiprocessing.Queue) -> None:
 
 def eigsy_top(H: np.ndarray, timeout: float) -> tuple[float, float] | None:
     """(seconds, λ_max) of mpmath.eigsy on H, or None past ``timeout``."""
-    ctx = multiprocessing.get_context("fork")
-    queue = ctx.Queue()
-    child = ctx.Process(target=_eigsy_child, args=(H, queue))
-    child.start()
-    child.join(timeout)
-    if child.is_alive():
-        child.terminate()
-        child.join()
-        return None
-    return queue.get()
+    return child_result(_eigsy_child, (H,), timeout)
 
 
 def main() -> None:

@@ -29,6 +29,7 @@ from bench_balance import bench_sympy, squared_loss_balance_pairs
 
 from checker import registry
 from checker.proofs import prove_polynomial_identity
+from timeouts import child_result
 
 
 def _sympy_child(width: int, queue: multiprocessing.Queue) -> None:
@@ -37,16 +38,7 @@ def _sympy_child(width: int, queue: multiprocessing.Queue) -> None:
 
 def sympy_seconds(width: int, timeout: float) -> float | None:
     """SymPy's time at ``width``, or None when it did not finish within ``timeout`` seconds."""
-    ctx = multiprocessing.get_context("fork")
-    queue = ctx.Queue()
-    child = ctx.Process(target=_sympy_child, args=(width, queue))
-    child.start()
-    child.join(timeout)
-    if child.is_alive():
-        child.terminate()
-        child.join()
-        return None
-    return queue.get()
+    return child_result(_sympy_child, (width,), timeout)
 
 
 def flint_seconds(width: int) -> tuple[float, str]:
