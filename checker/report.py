@@ -145,12 +145,28 @@ def index_markdown(results: list[StatementResult], profile: Profile, seed: int, 
     return "\n".join(lines)
 
 
+def _twins_verdict(r: StatementResult, twins: list[dict]) -> str:
+    """What the twins show.  A twin of a limit judged on float evidence is never refuted (it stays
+    inconclusive outside the limit's error), so "fails" means refuted or, there, inconclusive; and
+    when the claim itself is not decided its twins show nothing."""
+    discriminates = _get(r, "discriminates")
+    if discriminates is None:
+        return "no twin could be derived"
+    if r.verdict.value in ("inconclusive", "error", "vacuous"):
+        return f"the claim itself is {r.verdict.value}, so its twins' verdicts show nothing about its power to fail"
+    if discriminates is False:
+        return "**does not discriminate**: some twin is not refuted"
+    if any(t.get("verdict") == "inconclusive" for t in twins):
+        return ("every twin fails: refuted, or (a limit on float evidence, which cannot be refuted) inconclusive "
+                "outside the error of the extrapolated limit: the check can fail")
+    return "every twin is refuted: the check can fail"
+
+
 def _twins_section(r: StatementResult) -> list[str]:
     twins = _get(r, "twins", [])
     if not twins:
         return []
-    verdict = {True: "every twin is refuted: the check can fail", False: "**does not discriminate**: some twin is "
-               "not refuted", None: "no twin could be derived"}[_get(r, "discriminates")]
+    verdict = _twins_verdict(r, twins)
     lines = ["## Nearby false twins", "", f"Twins are the claim perturbed (constants, exponents, tightened bounds) "
              f"and evaluated on the same measured values; {verdict}.", "",
              "| twin | relation | perturbation | verdict | worst margin | evidence |", "|---|---|---|---|---|---|"]
