@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from checker import theorem
 
-from .factorisation import factorisation_objective, factorisation_step, factors, rank_one_balance
+from .factorisation import factorisation_step, rank_one_balance
 from .figures import (figure_flow_drift, figure_gd_depth, figure_gd_drift, figure_momentum, figure_ratio,
                       figure_residual)
 from .momentum import HB_GAMMA, HEAVY_BALL, HEAVY_BALL_FLOW, heavy_ball_trajectory
@@ -48,7 +48,7 @@ from .residual import RESIDUAL_BLOCKS_FLOW, RESIDUAL_FLOW, residual_system
 SOURCE = "Du, Hu & Lee, NeurIPS 2018, arXiv:1806.00900"
 
 __all__ = ["SOURCE", "HB_GAMMA", "HEAVY_BALL", "HEAVY_BALL_FLOW", "K", "RESIDUAL_BLOCKS_FLOW", "RESIDUAL_FLOW",
-           "activation_degree", "conv", "conv_proof", "factorisation_objective", "factorisation_step", "factors",
+           "activation_degree", "conv", "conv_proof", "factorisation_step",
            "gd_expansion_proof", "heavy_ball_flow_proof", "heavy_ball_step_proof", "heavy_ball_trajectory",
            "linear_layer_proof", "linear_network", "linear_step", "mf_proof", "mlp", "mlp_flow", "mlp_network",
            "neuron_proof", "rank_one_balance", "residual_system", "weightnorm_mlp"]

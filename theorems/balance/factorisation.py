@@ -12,13 +12,11 @@ from checker import Enclosure, Precision, System, system_family
 from checker.arith import rational, rational_array, rational_str, working_precision
 from checker.dynamics import gradient_descent
 from checker.integrators import iterate
-from checker.matfact import drift_term, imbalance
-from checker.nets import MLP, activation
-from checker.objectives import Objective
+from checker.matfact import Factorisation, drift_term, imbalance
 from checker.quantities import quantity
 from checker.strategies import FACTORISATION_CASES, factorisation_instances
 
-from .networks import ETA_Q, SQUARED
+from .networks import ETA_Q
 
 
 MF_QUANTITIES = {q.name: q for q in (
@@ -32,21 +30,6 @@ MF_QUANTITIES = {q.name: q for q in (
     quantity("drift_bound", "Σ_{t<T} η_t²‖V_tᵀR_tᵀR_tV_t − U_tᵀR_tR_tᵀU_t‖_F (exact iterates, ball norm)",
              r"\textstyle\sum_{t<T}\eta_t^2\lVert D_t\rVert_F"),
 )}
-
-
-def factorisation_objective(M: np.ndarray, rank: int) -> Objective:
-    """``f(U, V) = ½‖UVᵀ − M⋆‖_F²`` as the two-layer linear network ``x ↦ UVᵀx`` on the inputs
-    ``X = I_{d2}`` (rows) with targets ``M⋆ᵀ``: the outputs are ``F = VUᵀ``, so ``F − Y = Rᵀ`` and
-    back-propagation gives ``∂f/∂U = RV``, ``∂f/∂V = RᵀU``.  Parameters ``θ = (Vᵀ, U)`` flattened
-    (:func:`factors` reads them back)."""
-    d1, d2 = M.shape
-    return Objective(MLP((d2, rank, d1), (activation("linear"),)), np.eye(d2, dtype=M.dtype), M.T, SQUARED)
-
-
-def factors(objective: Objective, theta: Any) -> tuple[Any, Any]:
-    """``(U, V)`` from ``θ = (Vᵀ, U)``."""
-    Vt, U = objective.net.unflatten(theta)
-    return U, Vt.T
 
 
 def _frobenius(A: np.ndarray) -> Any:
@@ -70,11 +53,11 @@ def factorisation_step(d1: Any = (1, 4), d2: Any = (1, 4), rank: Any = (1, 3), s
     def measure(inst: dict, precision: Precision, names: frozenset[str]) -> dict[str, Enclosure]:
         U, V, M, C = (rational_array(inst[k]) for k in ("U", "V", "M", "C"))
         eta = rational(inst["eta"])
-        objective = factorisation_objective(M, U.shape[1])
+        objective = Factorisation(M, *U.shape)
         steps = inst["steps"] if names & {"imbalance_change", "drift_bound"} else 1
-        run = iterate(gradient_descent(lambda t: eta / (t + 1)), objective, objective.net.flatten([V.T, U]),
+        run = iterate(gradient_descent(lambda t: eta / (t + 1)), objective, np.concatenate([U.ravel(), V.ravel()]),
                       range(steps + 1))  # exact rationals: every iterate exact
-        iterates = [factors(objective, theta) for theta in run.thetas]
+        iterates = [objective.split(theta) for theta in run.thetas]
         out = {
             "eta": Enclosure.exact(eta),
             "d_imbalance": Enclosure.exact((C * (imbalance(*iterates[1]) - imbalance(U, V))).sum()),

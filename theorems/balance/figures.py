@@ -12,10 +12,10 @@ import numpy as np
 from checker.dynamics import gradient_descent, gradient_flow, heavy_ball_flow
 from checker.figures import axes, save
 from checker.integrators import iterate, solve
+from checker.matfact import Factorisation
 from checker.nets import MLP, ResidualMLP, activation
 from checker.objectives import Objective
 
-from .factorisation import factorisation_objective, factors
 from .networks import SQUARED, activation_degree, neuron_balance
 
 def _float_instance(widths: tuple[int, ...], act: str, seed: int) -> tuple[MLP, list, np.ndarray, np.ndarray]:
@@ -114,15 +114,15 @@ def figure_ratio(path: Path) -> str:
     rng = np.random.default_rng(3)
     M = rng.standard_normal((3, 2))
     u0, v0 = rng.standard_normal(3), rng.standard_normal(2)
-    objective = factorisation_objective(M, 1)
+    objective = Factorisation(M, 3, 1)
     ratio = lambda U, V: float((U ** 2).sum() / (V ** 2).sum())  # noqa: E731
 
     fig, ax = axes((5, 3.5))
     ts = np.linspace(0, 12, 61)
     for scale in (1e-3, 1e-1, 1.0, 2.0):
         U0, V0 = scale * u0.reshape(3, 1), scale * v0.reshape(2, 1)
-        flow = solve(gradient_flow(), objective, objective.net.flatten([V0.T, U0]), ts[1:], 1e-9)
-        ratios = [ratio(U0, V0)] + [ratio(*factors(objective, th)) for th in flow.thetas]
+        flow = solve(gradient_flow(), objective, np.concatenate([U0.ravel(), V0.ravel()]), ts[1:], 1e-9)
+        ratios = [ratio(U0, V0)] + [ratio(*objective.split(th)) for th in flow.thetas]
         ax.semilogy(ts, ratios, label=f"scale {scale:g}")
     ax.axhline(1, color="k", lw=0.5)
     _finish(fig, ax, path, "t", "‖u(t)‖² / ‖v(t)‖²", fontsize=8)
