@@ -146,20 +146,21 @@ def index_markdown(results: list[StatementResult], profile: Profile, seed: int, 
 
 
 def _twins_verdict(r: StatementResult, twins: list[dict]) -> str:
-    """What the twins show.  A twin of a limit judged on float evidence is never refuted (it stays
-    inconclusive outside the limit's error), so "fails" means refuted or, there, inconclusive; and
-    when the claim itself is not decided its twins show nothing."""
+    """What the twins show (:mod:`checker.twins`): a twin fails where it is violated, or undecided
+    where the claim held (a twin of a limit on float evidence is never refuted: it fails by staying
+    undecided outside the limit's error); the instances the claim left undecided show nothing."""
     discriminates = _get(r, "discriminates")
     if discriminates is None:
-        return "no twin could be derived"
-    if r.verdict.value in ("inconclusive", "error", "vacuous"):
-        return f"the claim itself is {r.verdict.value}, so its twins' verdicts show nothing about its power to fail"
+        return "the claim held on no instance, so its twins show nothing about its power to fail"
+    where = ("" if r.verdict.value not in ("inconclusive", "error", "vacuous")
+             else f"the claim itself is {r.verdict.value}; on the instances where it held, ")
     if discriminates is False:
-        return "**does not discriminate**: some twin is not refuted"
-    if any(t.get("verdict") == "inconclusive" for t in twins):
-        return ("every twin fails: refuted, or (a limit on float evidence, which cannot be refuted) inconclusive "
-                "outside the error of the extrapolated limit: the check can fail")
-    return "every twin is refuted: the check can fail"
+        return where + "**does not discriminate**: some twin is not told from the claim"
+    if any(t.get("verdict") == "inconclusive" for t in twins if t.get("site") != "strict"):
+        return where + ("at every perturbed site some twin fails: refuted, or undecided where the claim held (a "
+                        "limit on float evidence, which cannot be refuted, stays undecided outside the error of "
+                        "the extrapolated limit): the check can fail")
+    return where + "at every perturbed site some twin is refuted: the check can fail"
 
 
 def _twins_section(r: StatementResult) -> list[str]:

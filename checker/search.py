@@ -701,7 +701,8 @@ def merge(stmt: Statement, profile: Profile, seed: int | None, unit_results: lis
     twins = derive_twins(stmt) if stmt.expect == "holds" else []
     in_scope = [r for r in records if r["outcome"] in IN_SCOPE]
     res.twins, res.discriminates = summarise_twins(stmt, twins, [[r["twins"][k] for r in in_scope]
-                                                                 for k in range(len(twins))])
+                                                                 for k in range(len(twins))],
+                                                   [r["outcome"] for r in in_scope])
     res.records = [{k: v for k, v in r.items() if k != "twins"} for r in records[:MAX_RECORDS]]
     res.statistics = _statistics(units, records, res, profile)
     res.seconds = sum(u["seconds"] for u in units)

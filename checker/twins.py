@@ -20,8 +20,11 @@ undecided for every twin.
 
 Twins come in *sites*: the three perturbations of one constant, the two of one exponent, the
 strict twin, the scaled side.  Moving a bound's constant one way weakens it (``a² + b² ≥ 1.98ab``
-is true), so a site is *discriminated* when at least one of its twins does not pass (refuted,
-or inconclusive: a verdict the parent would not be reported green with).  A statement
+is true), so a site is *discriminated* when at least one of its twins fails on some instance: violated there, or
+undecided on an instance where the parent *held* (the measurement that confirmed the claim could not
+confirm the twin: for a limit on float evidence, which refutes nothing, this is how a twin fails).
+An instance the parent left undecided shows nothing, so a twin undecided only there does not
+count, and a statement that held on no instance has no ``discriminates`` (None).  A statement
 **discriminates** when every site but the strict one is: the strict twin says whether the bound
 is *attained* on the drawn instances (refuted: equality occurs), which a bound not claimed tight
 need not be, so it is shown for information only.  It **does not discriminate** when some site is not (every
@@ -43,7 +46,7 @@ from .arith import Enclosure, Precision
 from .evaluation import judge_relation
 from .statements import render_latex
 from .statements import Statement
-from .verdicts import InstanceResult, Outcome, Verdict, aggregate
+from .verdicts import InstanceResult, Outcome, aggregate
 
 #: Expression heads a twin may perturb inside; any other head (``limit(...)``, a user function)
 #: is opaque, since perturbing inside it would need a new measurement.
@@ -138,13 +141,15 @@ def judge(twin: Twin, values: dict[str, Enclosure], precision: Precision) -> tup
     return out, evidence, m.mid
 
 
-def summarise(stmt: Statement, twins: list[Twin], outcomes: list[list[list[Any]]]) -> tuple[list[dict], bool | None]:
+def summarise(stmt: Statement, twins: list[Twin], outcomes: list[list[list[Any]]],
+              parent: list[str]) -> tuple[list[dict], bool | None]:
     """Each twin's row and whether ``stmt`` discriminates.
 
     ``outcomes[k]`` lists the twin ``k``'s ``[outcome, evidence, margin]`` on each in-scope
-    instance of the parent.  ``discriminates`` is None without twins or without in-scope
-    instances, else True exactly when every site but the strict one (:data:`STRICT_SITE`,
-    attainment, shown for information) has a twin that did not pass.
+    instance of the parent, and ``parent`` the parent's own outcome there.  ``discriminates`` is
+    None without twins or without an instance where the parent held, else True exactly when
+    every site but the strict one (:data:`STRICT_SITE`, attainment, shown for information) has a
+    twin that fails (see the module docstring).
     """
     rows = []
     for k, (twin, per_instance) in enumerate(zip(twins, outcomes)):
@@ -158,11 +163,16 @@ def summarise(stmt: Statement, twins: list[Twin], outcomes: list[list[list[Any]]
             "worst_margin": min(margins) if margins else None,
             "evidence": violated[0] if violated else _evidence(results),
         })
-    counted = [r for r in rows if r["site"] != STRICT_SITE]
-    if not counted or not any(outcomes):
+    counted = [k for k, twin in enumerate(twins) if twin.site != STRICT_SITE]
+    if not counted or Outcome.HOLDS.value not in parent:
         return rows, None
-    failed = {r["site"] for r in counted if r["verdict"] in (Verdict.REFUTED.value, Verdict.INCONCLUSIVE.value)}
-    return rows, failed == {r["site"] for r in counted}
+    failed = {twins[k].site for k in counted if any(_fails(o, p) for (o, _, _), p in zip(outcomes[k], parent))}
+    return rows, failed == {twins[k].site for k in counted}
+
+
+def _fails(twin: str, parent: str) -> bool:
+    """Whether a twin's outcome on one instance tells it from its parent's there."""
+    return twin == Outcome.VIOLATED.value or (twin == Outcome.UNDECIDED.value and parent == Outcome.HOLDS.value)
 
 
 def _evidence(results: list[InstanceResult]) -> str:

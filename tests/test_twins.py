@@ -59,3 +59,14 @@ def test_twins_use_only_the_parents_measurements(pair_system):
 def test_mutations_have_no_twins(pair_system):
     res = run_statement(_stmt(pair_system, "a >= b", expect="fails"), QUICK, seed=1, database_dir=None)
     assert res.twins == [] and res.discriminates is None
+
+
+def test_an_undecided_twin_counts_only_where_its_parent_held(pair_system):
+    from checker.twins import summarise
+    stmt = _stmt(pair_system, "a >= b")
+    (scaled,) = [t for t in derive(stmt) if t.site != "strict"][:1]
+    held, undecided = "holds", "undecided"
+    twin_undecided = [[undecided, "", None]]
+    assert summarise(stmt, [scaled], [twin_undecided], [held])[1] is True  # confirmed the claim, not the twin
+    assert summarise(stmt, [scaled], [twin_undecided + [["holds", "ball", 0.1]]], [undecided, held])[1] is False
+    assert summarise(stmt, [scaled], [twin_undecided], [undecided])[1] is None  # nothing held: nothing shown
