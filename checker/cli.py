@@ -12,6 +12,7 @@ import argparse
 import contextlib
 import dataclasses
 import json
+import os
 import sys
 from concurrent.futures import Executor
 from pathlib import Path
@@ -29,6 +30,11 @@ from .verdicts import Verdict
 
 TARGETS_HELP = ("an id, a glob of ids ('DHL-*'), a conjecture file (all its conjectures) or FILE::PATTERN "
                 "(the conjectures of FILE whose ids match the glob PATTERN)")
+
+
+def _cores() -> int:
+    """The cores this process may run on (the report's default ``--jobs``)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -58,10 +64,11 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--reuse", action="store_true",
                    help="reuse the rows of OUT/results.json whose fingerprint (statement, system, profile) "
                         "and seed are unchanged")
-    for q in (c, r):
+    for q, jobs, said in ((c, 1, "1"), (r, _cores(), f"every core this process may use: {_cores()}")):
         q.add_argument("--profile", default="default", choices=sorted(PROFILES))
         q.add_argument("--seed", type=int, default=0)
-        q.add_argument("--jobs", type=int, default=1, help="local worker processes (default 1)")
+        q.add_argument("--jobs", type=int, default=jobs,
+                       help=f"local worker processes (default {said}); the results are the same with any number")
         q.add_argument("--executor", choices=("local", "dask"), default="local",
                        help="where jobs run: local processes (--jobs) or a Dask cluster (pip install '.[dask]')")
         q.add_argument("--scheduler", metavar="ADDRESS",

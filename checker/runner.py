@@ -87,7 +87,7 @@ def run(stmts: list[Statement], profile: Profile, seed: int | None, *, jobs: int
         if progress:
             _progress(len(done), len(stmts), res)
 
-    if executor is None and jobs <= 1:
+    if executor is None and (jobs <= 1 or len(work) <= 1):
         for job in work:
             finish(job, lambda: execute(job))
     else:

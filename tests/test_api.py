@@ -44,7 +44,7 @@ def test_conjecture_figures_own_and_default(tmp_path):
         "conjecture('api-own-fig', system=mlp(), conclusion='in_dot == out_dot', figures=(mine,))\n"
         "conjecture('api-default-figs', system=mlp(), conclusion='in_dot == out_dot')\n")
     out = tmp_path / "reports"
-    assert main(["report", "--profile", "quick", "--out", str(out), str(f)]) == 0
+    assert main(["report", "--jobs", "1", "--profile", "quick", "--out", str(out), str(f)]) == 0
     own = (out / "api-own-fig.md").read_text()
     assert "my own figure" in own and (out / "figures" / "api-own-fig-1.png").read_bytes() == b"png"
     default = (out / "api-default-figs.md").read_text()

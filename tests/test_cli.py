@@ -220,3 +220,8 @@ def test_a_broken_job_is_an_error_row_and_the_others_run(monkeypatch):
     monkeypatch.setattr(runner, "execute", flaky)
     res = runner.run(stmts, profile("quick"), 0)
     assert [r.verdict.value for r in res] == ["proved", "error"] and "worker lost" in res[1].message
+
+
+def test_the_report_runs_on_every_core_by_default_and_check_on_one():
+    from checker.cli import _cores, _parser
+    assert _parser().parse_args(["report"]).jobs == _cores() and _parser().parse_args(["check", "X"]).jobs == 1

@@ -36,7 +36,7 @@ def rows(out: Path) -> list[dict]:
 @pytest.fixture(scope="module")
 def uninterrupted(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("whole") / "reports"
-    assert main(["report", "--profile", "quick", "--out", str(out), *IDS]) == 0
+    assert main(["report", "--jobs", "1", "--profile", "quick", "--out", str(out), *IDS]) == 0
     return out
 
 
@@ -50,27 +50,27 @@ def test_an_interrupted_report_keeps_its_journal_and_resumes_to_the_same_results
         return real(job)
 
     monkeypatch.setattr(runner, "execute", interrupted_at_second)
-    assert main(["report", "--profile", "quick", "--out", str(out), *IDS]) == 130
+    assert main(["report", "--jobs", "1", "--profile", "quick", "--out", str(out), *IDS]) == 130
     journal = (out / report.JOURNAL).read_text().splitlines()
     assert [json.loads(line)["id"] for line in journal[1:]] == [IDS[0]] and not (out / "index.md").exists()
     monkeypatch.setattr(runner, "execute", real)
-    assert main(["report", "--profile", "quick", "--out", str(out), "--resume", *IDS]) == 0
+    assert main(["report", "--jobs", "1", "--profile", "quick", "--out", str(out), "--resume", *IDS]) == 0
     assert rows(out) == rows(uninterrupted) and not (out / report.JOURNAL).exists()
     assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in uninterrupted.iterdir())
 
 
 def test_resume_refuses_a_journal_of_another_run(tmp_path, capsys):
     out = tmp_path / "reports"
-    assert main(["report", "--profile", "quick", "--out", str(out), "--resume", "DHL-MF"]) == 2
+    assert main(["report", "--jobs", "1", "--profile", "quick", "--out", str(out), "--resume", "DHL-MF"]) == 2
     assert "no interrupted report to resume" in capsys.readouterr().err
     report.Journal(out, {"profile": "other"}).start()
-    assert main(["report", "--profile", "quick", "--out", str(out), "--resume", "DHL-MF"]) == 2
+    assert main(["report", "--jobs", "1", "--profile", "quick", "--out", str(out), "--resume", "DHL-MF"]) == 2
     assert "written by a run with other options" in capsys.readouterr().err
 
 
 def test_a_kill_while_writing_leaves_the_previous_report(tmp_path, monkeypatch, uninterrupted):
     out = tmp_path / "reports"
-    assert main(["report", "--profile", "quick", "--out", str(out), IDS[0]]) == 0
+    assert main(["report", "--jobs", "1", "--profile", "quick", "--out", str(out), IDS[0]]) == 0
     before = {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     real, pages = report.statement_markdown, []
 
@@ -81,11 +81,11 @@ def test_a_kill_while_writing_leaves_the_previous_report(tmp_path, monkeypatch, 
         return real(*args)
 
     monkeypatch.setattr(report, "statement_markdown", killed_at_second_page)
-    assert main(["report", "--profile", "quick", "--out", str(out), *IDS]) == 130
+    assert main(["report", "--jobs", "1", "--profile", "quick", "--out", str(out), *IDS]) == 130
     after = {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file() and p.name != report.JOURNAL}
     assert after == before  # the old report, whole: no new page beside old ones, old index
     monkeypatch.setattr(report, "statement_markdown", real)
-    assert main(["report", "--profile", "quick", "--out", str(out), "--resume", *IDS]) == 0
+    assert main(["report", "--jobs", "1", "--profile", "quick", "--out", str(out), "--resume", *IDS]) == 0
     assert rows(out) == rows(uninterrupted)
 
 
@@ -93,7 +93,7 @@ def test_sigterm_keeps_the_finished_statements(tmp_path):
     """The signal arrives after the first statement and during the second, a slow one (gradient descent
     runs of several seconds), so the report cannot finish first however fast the first one is."""
     out = tmp_path / "reports"
-    proc = subprocess.Popen([sys.executable, "-m", "checker", "report", "--profile", "quick", "--out", str(out),
+    proc = subprocess.Popen([sys.executable, "-m", "checker", "report", "--jobs", "1", "--profile", "quick", "--out", str(out),
                              "DHL-MF", "MC-LR-GD", "DHL-K"], cwd=ROOT, stderr=subprocess.PIPE, text=True)
     journal = out / report.JOURNAL
     deadline = time.monotonic() + 120
@@ -156,12 +156,12 @@ def test_reuse_keeps_the_rows_whose_fingerprint_is_unchanged(tmp_path, capsys):
             "conjecture('reuse-changed', system=mlp(), conclusion='{}')\n")
     conj.write_text(body.format("in_dot >= out_dot - 1"))
     out = tmp_path / "reports"
-    assert main(["report", "--profile", "quick", "--out", str(out), str(conj)]) == 0
+    assert main(["report", "--jobs", "1", "--profile", "quick", "--out", str(out), str(conj)]) == 0
     first = {r["id"]: r for r in json.loads((out / "results.json").read_text())}
     conj.write_text(body.format("in_dot <= out_dot + 1"))
     registry._FILES.pop(conj.resolve())  # a new process would read the changed file: so does this one
     capsys.readouterr()
-    assert main(["report", "--profile", "quick", "--out", str(out), "--reuse", str(conj)]) == 0
+    assert main(["report", "--jobs", "1", "--profile", "quick", "--out", str(out), "--reuse", str(conj)]) == 0
     assert "checking 1 statements (1 kept from the journal or reused)" in capsys.readouterr().err
     second = {r["id"]: r for r in json.loads((out / "results.json").read_text())}
     assert second["reuse-same"] == first["reuse-same"]  # the very row, timings included
@@ -203,7 +203,7 @@ def test_pages_render_quantity_names_as_mathematics():
 def test_results_json_rows_carry_the_statements_latex_with_display_names(tmp_path):
     out = tmp_path / "reports"
     example = str(ROOT / "examples" / "residual.py")
-    assert main(["report", "--profile", "quick", "--out", str(out), f"{example}::residual-m-balance"]) == 0
+    assert main(["report", "--jobs", "1", "--profile", "quick", "--out", str(out), f"{example}::residual-m-balance"]) == 0
     row = json.loads((out / "results.json").read_text())[0]
     assert row["latex"] == r"\tfrac{d}{dt}\left(\lVert I + N_{1}\rVert_F^2 - \lVert I + N_{2}\rVert_F^2\right) = 0"
     page = (out / "residual-m-balance.md").read_text()
@@ -241,7 +241,7 @@ def test_reuse_keeps_unchanged_figures_and_redraws_changed_ones(tmp_path):
     conj, out = tmp_path / "figs.py", tmp_path / "reports"
     conj.write_text(FIGURE_FILE.format(version="v1"))
     log = conj.with_suffix(".log")
-    args = ["report", "--profile", "quick", "--out", str(out), str(conj)]
+    args = ["report", "--jobs", "1", "--profile", "quick", "--out", str(out), str(conj)]
     assert main(args) == 0 and log.read_text().count("drawn") == 1
     before = {p.relative_to(out): (p.read_bytes(), p.stat().st_mtime_ns) for p in out.rglob("*") if p.is_file()}
     assert Path("figures/fig-default-1.png") in before and "caption v1" in (out / "fig-own.md").read_text()
