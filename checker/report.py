@@ -304,33 +304,51 @@ def figure_fingerprint(stmt: Statement, k: int, maker: Any, inputs: Any = None) 
     return h.hexdigest()
 
 
-def _figures(stmt: Statement, r: StatementResult, out: Path, drawn: dict[str, dict], reuse: bool) -> list[tuple[str, str]]:
-    """The statement's figures, or for a user's conjecture without any the default ones (margin
-    distribution, worst instance), drawn into ``out/figures``; a broken figure is reported, not fatal.
+def _figures(pages: dict[str, tuple[Statement, StatementResult]], out: Path, drawn: dict[str, dict], reuse: bool,
+             jobs: int, executor: Any) -> dict[str, list[tuple[str, str]]]:
+    """Each statement's figures ``(path, caption)``, or for a user's conjecture without any the default
+    ones (margin distribution, worst instance), drawn into ``out/figures``; a broken figure is reported
+    on its page, not fatal.  A statement's own figures are drawn on ``jobs`` workers (or
+    ``executor``), the default ones (functions of the result) here.
 
     ``drawn`` is the report's figure manifest (``figures/figures.json``: path -> fingerprint and
     caption), updated here; with ``reuse`` a figure whose fingerprint is unchanged and whose file
     is present is kept as it is, with its caption, instead of being drawn again."""
-    defaults = not stmt.figures and stmt.origin.endswith(".py")
-    makers = list(stmt.figures) or (default_figures(r, stmt.system.latex_names()) if defaults else [])
-    made = []
-    for k, fig in enumerate(makers):
-        rel = f"figures/{stmt.id}-{k + 1}.png"
-        fp = figure_fingerprint(stmt, k, fig, r.to_json() if defaults else None)
-        old = drawn.get(rel)
-        if reuse and old and old.get("fingerprint") == fp and (out / rel).is_file():
-            made.append((rel, old["caption"]))
-            continue
+    made: dict[str, list] = {}
+    todo: list[tuple[str, int, str, str, Any]] = []  # (statement, slot, path, fingerprint, default maker)
+    for sid, (stmt, r) in pages.items():
+        defaults = not stmt.figures and stmt.origin.endswith(".py")
+        makers = list(stmt.figures) or (default_figures(r, stmt.system.latex_names()) if defaults else [])
+        made[sid] = [None] * len(makers)
+        for k, fig in enumerate(makers):
+            rel = f"figures/{stmt.id}-{k + 1}.png"
+            fp = figure_fingerprint(stmt, k, fig, r.to_json() if defaults else None)
+            old = drawn.get(rel)
+            if reuse and old and old.get("fingerprint") == fp and (out / rel).is_file():
+                made[sid][k] = (rel, old["caption"])
+            else:
+                todo.append((sid, k, rel, fp, fig if defaults else None))
+    if todo:
         (out / "figures").mkdir(parents=True, exist_ok=True)
-        try:
-            caption = fig(out / rel)
-        except Exception as exc:  # noqa: BLE001 - a broken figure is reported, not fatal
+    own = [t for t in todo if t[4] is None]
+    jobs_ = [runner.FigureJob(runner.origin(pages[sid][0]), sid, k, str(out / rel)) for sid, k, rel, _, _ in own]
+    captions = dict(zip(((t[0], t[1]) for t in own), runner.draw_figures(jobs_, jobs=jobs, executor=executor)))
+    for sid, k, rel, fp, maker in todo:
+        caption = captions[sid, k] if maker is None else _drawn_here(maker, out / rel)
+        if isinstance(caption, Exception):
             drawn.pop(rel, None)
-            made.append(("", f"figure {k + 1} failed: {type(exc).__name__}: {exc}"))
-            continue
-        drawn[rel] = {"fingerprint": fp, "caption": caption}
-        made.append((rel, caption))
+            made[sid][k] = ("", f"figure {k + 1} failed: {type(caption).__name__}: {caption}")
+        else:
+            drawn[rel] = {"fingerprint": fp, "caption": caption}
+            made[sid][k] = (rel, caption)
     return made
+
+
+def _drawn_here(maker: Any, path: Path) -> str | Exception:
+    try:
+        return maker(path)
+    except Exception as exc:  # noqa: BLE001 - reported on the statement's page
+        return exc
 
 
 class Journal:
@@ -420,9 +438,10 @@ def _exchange(a: Path, b: Path) -> None:
 
 
 def publish(outdir: Path, pages: dict[str, tuple[Statement, StatementResult]], index: str,
-            results: list[StatementResult], reuse: bool = False) -> None:
+            results: list[StatementResult], reuse: bool = False, jobs: int = 1, executor: Any = None) -> None:
     """Write the report beside ``outdir`` and swap it in (see the module docstring); with ``reuse``,
-    figures whose fingerprint is unchanged are kept rather than redrawn (:func:`_figures`)."""
+    figures whose fingerprint is unchanged are kept rather than redrawn (:func:`_figures`); figures
+    are drawn on ``jobs`` workers (or ``executor``)."""
     staging = outdir.with_name(f".{outdir.name}.staging")
     shutil.rmtree(staging, ignore_errors=True)
     if outdir.is_dir():
@@ -430,8 +449,9 @@ def publish(outdir: Path, pages: dict[str, tuple[Statement, StatementResult]], i
     staging.mkdir(parents=True, exist_ok=True)
     manifest = staging / FIGURES
     drawn = json.loads(manifest.read_text()) if manifest.is_file() else {}
+    figures = _figures(pages, staging, drawn, reuse, jobs, executor)
     for sid, (stmt, r) in pages.items():
-        (staging / f"{sid}.md").write_text(statement_markdown(stmt, r, _figures(stmt, r, staging, drawn, reuse)))
+        (staging / f"{sid}.md").write_text(statement_markdown(stmt, r, figures[sid]))
     if drawn:
         manifest.write_text(json.dumps(drawn, indent=1, sort_keys=True) + "\n")
     (staging / "index.md").write_text(index)
@@ -472,7 +492,7 @@ def write_reports(targets: list[str], profile: Profile, seed: int, out: str, *, 
     index = index_markdown(results, profile, seed, sum(r.seconds for r in results))
     if errors:
         index += "\n## Load errors\n\n" + "\n".join(f"- {e}" for e in errors) + "\n"
-    publish(outdir, {s.id: (s, by_id[s.id]) for s in stmts}, index, results, reuse=reuse)
+    publish(outdir, {s.id: (s, by_id[s.id]) for s in stmts}, index, results, reuse=reuse, jobs=jobs, executor=executor)
     print(f"{outdir / 'index.md'}: {_summary(results)}", file=sys.stderr)
     bad = runner.unexpected(results)
     if bad:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import sys
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Iterable
 
 from . import registry
@@ -33,15 +34,61 @@ class Job:
     unit: Unit
 
 
-def _statement(sid: str, origin: str) -> Statement:
-    if origin:
-        registry.load_file(origin)
+def origin(stmt: Statement) -> str:
+    """The conjecture file defining ``stmt`` ("" for a built-in theorem): where a worker finds it."""
+    return stmt.origin if stmt.origin.endswith(".py") else ""
+
+
+def _statement(sid: str, file: str) -> Statement:
+    if file:
+        registry.load_file(file)
     return registry.statements()[sid]
 
 
 def execute(job: Job) -> dict:
     """Run one job (in whatever process this is) and return the unit's JSON."""
     return run_unit(_statement(job.unit.statement, job.origin), job.unit)
+
+
+@dataclass(frozen=True)
+class FigureJob:
+    """Figure ``index`` of a statement's ``figures``, to be drawn into ``path``: picklable, so figures
+    are drawn on the same workers as the statements (each is a function of its statement alone)."""
+
+    origin: str
+    statement: str
+    index: int
+    path: str
+
+
+def draw(job: FigureJob) -> str:
+    """Draw one figure (in whatever process this is) and return its caption."""
+    return _statement(job.statement, job.origin).figures[job.index](Path(job.path))
+
+
+def draw_figures(figures: list[FigureJob], *, jobs: int = 1,
+                 executor: Executor | None = None) -> list[str | Exception]:
+    """Each figure's caption, or the exception its drawing raised (one broken figure never stops the
+    others), drawn here, on a local pool of ``jobs`` processes, or on ``executor``."""
+    def outcome(call: Callable[[], str]) -> str | Exception:
+        try:
+            return call()
+        except Exception as exc:  # noqa: BLE001 - reported on the statement's page
+            return exc
+
+    if executor is None and (jobs <= 1 or len(figures) <= 1):
+        return [outcome(lambda: draw(f)) for f in figures]
+    pool = executor or ProcessPoolExecutor(max_workers=jobs)
+    try:
+        futures = [pool.submit(draw, f) for f in figures]
+        drawn = [outcome(fut.result) for fut in futures]
+    except BaseException:
+        if executor is None:
+            _stop(pool)
+        raise
+    if executor is None:
+        pool.shutdown()
+    return drawn
 
 
 def error_result(stmt: Statement, profile: Profile, seed: int | None, message: str) -> StatementResult:
@@ -62,8 +109,7 @@ def run(stmts: list[Statement], profile: Profile, seed: int | None, *, jobs: int
     the exception; ``KeyboardInterrupt`` cancels the jobs not yet started and propagates, after
     ``on_result`` has seen every finished statement.
     """
-    origin = {s.id: s.origin if s.origin.endswith(".py") else "" for s in stmts}
-    work = [Job(origin[s.id], u) for s in stmts for u in plan_units(s, profile, seed)]
+    work = [Job(origin(s), u) for s in stmts for u in plan_units(s, profile, seed)]
     by_id = {s.id: s for s in stmts}
     pending = {s.id: sum(j.unit.statement == s.id for j in work) for s in stmts}
     units: dict[str, list[dict]] = {s.id: [] for s in stmts}

@@ -256,3 +256,13 @@ def test_reuse_keeps_unchanged_figures_and_redraws_changed_ones(tmp_path):
     assert log.read_text().count("drawn") == 2 and (out / "figures" / "fig-own-1.png").read_bytes() == b"v2"
     assert "caption v2" in (out / "fig-own.md").read_text()
     assert json.loads((out / report.FIGURES).read_text())["figures/fig-own-1.png"]["caption"] == "caption v2"
+
+
+def test_figures_drawn_on_two_workers_are_those_drawn_here(tmp_path):
+    ids = ["LL-T4.1", "MC-T1", "DHL-MF"]
+    serial, pooled = tmp_path / "serial", tmp_path / "pooled"
+    assert main(["report", "--jobs", "1", "--profile", "quick", "--out", str(serial), *ids]) == 0
+    assert main(["report", "--jobs", "2", "--profile", "quick", "--out", str(pooled), *ids]) == 0
+    manifest = json.loads((serial / report.FIGURES).read_text())
+    assert manifest == json.loads((pooled / report.FIGURES).read_text()) and len(manifest) >= 2
+    assert rows(serial) == rows(pooled)
