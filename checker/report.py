@@ -403,6 +403,16 @@ def _reusable(stmts: list[Statement], previous: Path, profile: Profile, seed: in
     return kept
 
 
+def _timings(previous: Path, profile: Profile) -> dict[str, float]:
+    """Each statement's seconds in a previous ``results.json`` of the same profile (a scheduling hint)."""
+    try:
+        rows = json.loads(previous.read_text())
+    except (OSError, ValueError):
+        return {}
+    return {row["id"]: float(row.get("seconds") or 0.0) for row in rows
+            if isinstance(row, dict) and "id" in row and row.get("profile") == profile.name}
+
+
 @contextlib.contextmanager
 def _sigterm_interrupts() -> Iterator[None]:
     """SIGTERM raises ``KeyboardInterrupt`` in the block (as SIGINT does), so finished work is kept."""
@@ -482,7 +492,8 @@ def write_reports(targets: list[str], profile: Profile, seed: int, out: str, *, 
           file=sys.stderr)
     try:
         with _sigterm_interrupts():
-            fresh = runner.run(todo, profile, seed, jobs=jobs, executor=executor, on_result=journal.append, progress=True)
+            fresh = runner.run(todo, profile, seed, jobs=jobs, executor=executor, on_result=journal.append, progress=True,
+                               expected_seconds=_timings(outdir / "results.json", profile))
     except KeyboardInterrupt:
         print(f"\ninterrupted: the finished statements are in {journal.path}; "
               f"`python -m checker report --resume` (same options) runs the rest", file=sys.stderr)

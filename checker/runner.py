@@ -16,7 +16,7 @@ import sys
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 from . import registry
 from .profiles import Profile
@@ -101,13 +101,15 @@ def error_result(stmt: Statement, profile: Profile, seed: int | None, message: s
 
 def run(stmts: list[Statement], profile: Profile, seed: int | None, *, jobs: int = 1,
         executor: Executor | None = None, on_result: Callable[[StatementResult], None] | None = None,
-        progress: bool = False) -> list[StatementResult]:
+        progress: bool = False, expected_seconds: Mapping[str, float] | None = None) -> list[StatementResult]:
     """Check ``stmts`` and return their results in the same order.
 
     ``jobs > 1`` runs them on a local process pool of that size, ``executor`` on any executor
-    (which the caller owns); otherwise here.  A job that raises becomes an ``error`` row naming
-    the exception; ``KeyboardInterrupt`` cancels the jobs not yet started and propagates, after
-    ``on_result`` has seen every finished statement.
+    (which the caller owns); otherwise here.  On a pool the statements ``expected_seconds`` (e.g.
+    an earlier run's timings) says are longest start first, so that no long one is left running
+    alone at the end; a hint only, since the results never depend on the order.  A job that raises
+    becomes an ``error`` row naming the exception; ``KeyboardInterrupt`` cancels the jobs not yet
+    started and propagates, after ``on_result`` has seen every finished statement.
     """
     work = [Job(origin(s), u) for s in stmts for u in plan_units(s, profile, seed)]
     by_id = {s.id: s for s in stmts}
@@ -137,6 +139,8 @@ def run(stmts: list[Statement], profile: Profile, seed: int | None, *, jobs: int
         for job in work:
             finish(job, lambda: execute(job))
     else:
+        hint = expected_seconds or {}
+        work.sort(key=lambda job: -hint.get(job.unit.statement, 0.0))
         pool = executor or ProcessPoolExecutor(max_workers=jobs)
         futures: dict[Future, Job] = {pool.submit(execute, job): job for job in work}
         try:

@@ -204,8 +204,10 @@ def test_pools_and_executors_give_the_serial_results():
     with ThreadPoolExecutor(2) as pool:
         threads = runner.run(stmts, profile("quick"), 3, executor=pool)
     procs = runner.run(stmts, profile("quick"), 3, jobs=2)  # the shards of one statement on two processes
+    longest_last = runner.run(stmts, profile("quick"), 3, jobs=2, expected_seconds={"DHL-I1": 9.0, "DHL-K": 5.0})
     assert [r.verdict.value for r in serial] == ["proved", "proved", "proved"]
-    assert [_comparable(r) for r in threads] == [_comparable(r) for r in serial] == [_comparable(r) for r in procs]
+    assert [_comparable(r) for r in threads] == [_comparable(r) for r in serial] == [_comparable(r) for r in procs] \
+        == [_comparable(r) for r in longest_last]
 
 
 def test_a_broken_job_is_an_error_row_and_the_others_run(monkeypatch):
