@@ -8,18 +8,21 @@
 * the profile's evidence-shaping settings (instances, shards, precision and tolerance ladder,
   escalations, shrink steps) — the time guards are not part of it;
 * the source text of the modules defining the system's measurement, scope and instance
-  features (the theorem module, for a family's system).
+  features (the theorem module, for a family's system);
+* the source text of the engine (:func:`engine_digest`: every module of ``checker`` but those
+  that only present or schedule results, :data:`PRESENTATION`).
 
 Two rows with the same fingerprint were computed from the same claim by the same measurement
 code at the same tolerances; a committed report whose fingerprints differ from the code's is
-stale.  Engine code shared by every statement is not hashed (a change there is caught by the
-regenerated reports as a whole, not row by row).
+stale, and ``report --reuse`` re-runs every row an engine change could have changed.
 """
 from __future__ import annotations
 
 import hashlib
 import inspect
 import json
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import sympy
@@ -42,6 +45,20 @@ def _module_sources(stmt: Statement) -> list[str]:
     return out
 
 
+#: Engine modules that present, schedule or distribute results and never shape one.
+PRESENTATION = frozenset({"__init__", "__main__", "cli", "report", "runner", "pytest_plugin", "dask_executor"})
+
+
+@lru_cache(maxsize=None)
+def engine_digest(exclude: frozenset[str] = PRESENTATION) -> str:
+    """sha256 (hex) of the source of every engine module (``checker/*.py``, by name) not in ``exclude``."""
+    h = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        if path.stem not in exclude:
+            h.update(path.stem.encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
 def _profile_part(profile: Profile) -> dict[str, Any]:
     p = profile.precision
     return {"name": profile.name, "max_examples": profile.max_examples, "shards": profile.shards,
@@ -60,6 +77,7 @@ def fingerprint(stmt: Statement, profile: Profile) -> str:
         "profile": _profile_part(profile),
     }
     h = hashlib.sha256(json.dumps(claim, sort_keys=True).encode())
+    h.update(b"\0" + engine_digest().encode())
     for source in _module_sources(stmt):
         h.update(b"\0" + source.encode())
     return h.hexdigest()

@@ -38,6 +38,7 @@ from typing import Any, Iterator
 
 from . import registry, runner
 from .api import default_figures
+from .fingerprint import engine_digest, fingerprint
 from .profiles import Profile
 from .search import StatementResult, versions
 from .quantities import Quantity
@@ -294,11 +295,11 @@ def _family_sources(fn: Any) -> str:
 
 def figure_fingerprint(stmt: Statement, k: int, maker: Any, inputs: Any = None) -> str:
     """What figure ``k`` of ``stmt`` is a function of: the statement id, the maker's name, the source
-    of its family's modules and, for the default figures of a conjecture, the result they draw
-    (``inputs``).  Engine code is not hashed, as for :func:`checker.fingerprint.fingerprint`: a
-    report without ``--reuse`` redraws every figure."""
+    of its family's modules, the engine's (:func:`checker.fingerprint.engine_digest`) and, for the
+    default figures of a conjecture, the result they draw (``inputs``); a report without
+    ``--reuse`` redraws every figure."""
     h = hashlib.sha256(json.dumps([stmt.id, k, getattr(maker, "__qualname__", repr(type(maker)))]).encode())
-    h.update(b"\0" + _family_sources(maker).encode())
+    h.update(b"\0" + _family_sources(maker).encode() + b"\0" + engine_digest().encode())
     if inputs is not None:
         h.update(b"\0" + json.dumps(inputs, sort_keys=True, default=str).encode())
     return h.hexdigest()
@@ -390,8 +391,6 @@ class Journal:
 
 def _reusable(stmts: list[Statement], previous: Path, profile: Profile, seed: int) -> dict[str, StatementResult]:
     """Rows of a previous ``results.json`` whose fingerprint and seed match the statements now."""
-    from .fingerprint import fingerprint
-
     if not previous.is_file():
         return {}
     rows = {row.get("id"): row for row in json.loads(previous.read_text())}

@@ -266,3 +266,9 @@ def test_figures_drawn_on_two_workers_are_those_drawn_here(tmp_path):
     manifest = json.loads((serial / report.FIGURES).read_text())
     assert manifest == json.loads((pooled / report.FIGURES).read_text()) and len(manifest) >= 2
     assert rows(serial) == rows(pooled)
+
+
+def test_the_engine_that_shapes_rows_is_part_of_every_fingerprint():
+    from checker.fingerprint import PRESENTATION, engine_digest
+    assert engine_digest(PRESENTATION | {"evaluation"}) != engine_digest()  # the judge is hashed
+    assert engine_digest(PRESENTATION - {"report"}) != engine_digest()  # the page renderer is not
