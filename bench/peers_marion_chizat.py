@@ -12,12 +12,13 @@ initialisations (scales 0.25 and 0.289, their first two), the sharpness tracked 
   project).  Its in-process seconds for the two runs, their compilation part, and the same runs
   without the sharpness tracking (their ``update`` only).
 * ours — from the very same data and initial layers (float32 values, exact in float64): 10,000
-  steps of ``checker.dynamics.gradient_descent`` on the ``checker.linear`` risk by
-  ``checker.integrators.iterate`` (float64, error estimated against an extended-precision shadow),
+  steps of ``checker.dynamics.gradient_descent`` on the ``checker.linear`` risk (its closed-form
+  gradient) by ``checker.integrators.iterate`` (float64, error estimated against an
+  extended-precision shadow),
   then a *certified* ``λ_max`` of the full 230 × 230 Hessian at the final iterate: the exact Hessian
-  in ``--bits``-bit balls (``checker.linear.hessian``), enclosed by
-  ``checker.spectra.top_eigenvalue_rayleigh_cholesky`` (Rayleigh quotient below, interval LDLᵀ of
-  ``μI − H`` above).  With ``--ball-steps N`` also the exact iteration enclosed in balls
+  in ``--bits``-bit balls by its closed form in ``arb_mat`` products
+  (``checker.linear.hessian_closed_form``), enclosed by ``checker.spectra.top_eigenvalue_gershgorin``
+  (Rayleigh quotient below, Gershgorin discs of ``Qᵀ(μI − H)Q`` above).  With ``--ball-steps N`` also the exact iteration enclosed in balls
   (``checker.linear.gradient_descent_ball``) for N steps and its certified sharpness: interval
   arithmetic's wrapping makes the radii grow by a roughly constant factor per step (≈ 1.3 here), so
   only a few hundred steps stay finite at 64–128 bits, not 10,000.
@@ -41,12 +42,14 @@ import time
 from pathlib import Path
 
 import numpy as np
+from flint import arb_mat
 
 from checker import linear as lin
+from checker.arith import working_precision
 from checker.dynamics import gradient_descent
 from checker.exact import balls
 from checker.integrators import iterate
-from checker.spectra import top_eigenvalue_rayleigh_cholesky
+from checker.spectra import top_eigenvalue_gershgorin
 
 DRIVER = Path(__file__).resolve().parent / "peers_marion_chizat_jax.py"
 
@@ -67,8 +70,10 @@ def anchor(python: str, code: str, runs: int, mode: str) -> tuple[dict, float]:
 
 def certified_sharpness(layers: list[np.ndarray], X: np.ndarray, y: np.ndarray, bits: int):
     """A ball containing λ_max of the exact Hessian of the exact risk at ``layers`` (exact or balls)."""
-    H = lin.hessian([balls(W, bits) for W in layers], balls(np.ones(1), bits), balls(X, bits), balls(y, bits))
-    return top_eigenvalue_rayleigh_cholesky(H, bits)
+    with working_precision(bits):
+        H = lin.hessian_closed_form([balls(W, bits) for W in layers], balls(np.ones(1), bits), balls(X, bits),
+                                    balls(y, bits), arb_mat)
+    return top_eigenvalue_gershgorin(H, bits)
 
 
 def ours(data: dict, run: dict, bits: int) -> dict:
@@ -120,7 +125,7 @@ def main() -> None:
           flush=True)
     mine = [ours(data, run, args.bits) for run in data["runs"]]
     print(f"ours: float64 GD (checker.integrators.iterate) + certified λ_max of the full Hessian at {args.bits} bits "
-          f"(balls, Rayleigh quotient / interval LDLᵀ)  ({load()})\n", flush=True)
+          f"(closed-form ball Hessian, Rayleigh quotient / Gershgorin)  ({load()})\n", flush=True)
     a_runs, a_compile, p_runs = data["seconds"]["runs"], data["seconds"]["compile"], plain["seconds"]["runs"]
     o_total, o_gd = sum(m["seconds"] for m in mine), sum(m["gd"] for m in mine)
     rows = [

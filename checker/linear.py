@@ -29,7 +29,9 @@ exact iteration in balls) are :func:`checker.dynamics.gradient_flow` /
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Sequence
 
 import numpy as np
@@ -86,13 +88,25 @@ def layer_widths(layers: Sequence[np.ndarray]) -> list[int]:
 class Risk:
     """``R(θ) = ‖y − f(X; θ)‖²/n = (2/n)·ℒ(θ)``, ``ℒ`` the squared-loss :class:`Objective`: the
     oracle of the regression rules (``gradient``, ``sample_gradient``, ``samples``), with
-    ``hvp`` and ``hessian`` by forward-over-reverse Dual numbers (exact on rationals)."""
+    ``hvp`` and ``hessian`` by forward-over-reverse Dual numbers (exact on rationals).
+
+    The gradient is the deep-linear closed form (the chain rule through ``w``, a few vector
+    products): with ``a_L = p``, ``a_k = W_{k+1}ᵀa_{k+1}``, ``w = W_1ᵀa_1``, ``g = (2/n)Xᵀ(Xw − y)``
+    (``= ∇R¹(w)``), ``c_1 = g``, ``c_{k+1} = W_kc_k``, it is ``∂R/∂W_k = a_kc_kᵀ`` (``c_k = B_kg``).
+    The same arithmetic serves float64 (about ``3L`` small NumPy products, against the network's
+    forward and backward passes over the ``n`` samples: the same value up to rounding, tested
+    against the network's gradient within the rounding bound of both), exact rationals (identical
+    to the network's) and balls.  ``readout`` is ``p`` exactly (``(1,)`` for the plain network).
+    """
 
     objective: Objective
+    readout: np.ndarray
 
     @staticmethod
-    def of(net: AbstractNetwork, X: np.ndarray, y: np.ndarray) -> "Risk":
-        return Risk(Objective(net, X, np.asarray(y).reshape(-1, 1), SQUARED))
+    def of(net: AbstractNetwork, X: np.ndarray, y: np.ndarray, readout: np.ndarray) -> "Risk":
+        p = np.array([fmpq(1)], dtype=object) if _is_unit_readout(readout) else \
+            rational_array(np.asarray(readout, dtype=object).reshape(-1).tolist())
+        return Risk(Objective(net, X, np.asarray(y).reshape(-1, 1), SQUARED), p)
 
     @property
     def net(self) -> AbstractNetwork:
@@ -102,15 +116,49 @@ class Risk:
     def samples(self) -> int:
         return self.objective.samples
 
+    @cached_property
+    def _float_readout(self) -> np.ndarray:
+        return self.readout.astype(float)
+
+    @cached_property
+    def _targets(self) -> np.ndarray:
+        return self.objective.Y.reshape(-1)
+
     def _scale(self, theta: Any) -> Any:
         return fmpq(2, self.samples) if np.asarray(theta).dtype == object else 2.0 / self.samples
 
+    def _left(self, theta: Any) -> tuple[list[Any], list[Any]]:
+        """The layers ``[W_1, …, W_L]`` (views of ``θ``) and ``[a_1, …, a_L]``, in the number type of ``θ``
+        (``ndarray.dot`` throughout: on these tiny arrays a third of the cost of ``@``)."""
+        Ws = self.objective.params(theta)
+        a = [self.readout if Ws[0].dtype == object else self._float_readout]
+        for W in Ws[:0:-1]:
+            a.append(a[-1].dot(W))
+        a.reverse()
+        return Ws, a
+
+    def end_to_end(self, theta: Any) -> Any:
+        """``w(θ) = W_1ᵀa_1``."""
+        Ws, a = self._left(theta)
+        return a[0].dot(Ws[0])
+
+    def _gradient(self, theta: Any, X: Any, y: Any) -> Any:
+        Ws, a = self._left(theta)
+        c = X.T.dot(X.dot(a[0].dot(Ws[0])) - y) * self._scale(theta)
+        blocks = []
+        for ak, W in zip(a, Ws):
+            blocks.append(np.multiply.outer(ak, c))
+            c = W.dot(c)
+        return np.concatenate(blocks, axis=None)  # each a_kc_kᵀ flattened row-major, in θ's order
+
     def gradient(self, theta: Any) -> Any:
-        """``∇R(θ)``."""
-        return self._scale(theta) * self.objective.gradient(theta)
+        """``∇R(θ)`` (the closed form of the class docstring)."""
+        return self._gradient(theta, self.objective.X, self._targets)
 
     def sample_gradient(self, theta: Any, indices: Sequence[int]) -> Any:
-        return self._scale(theta) * self.objective.sample_gradient(theta, indices)
+        """``(2/n)∇_θ Σ_{i ∈ indices} (f(x_i) − y_i)²/2``: the closed form on the chosen rows."""
+        idx = list(indices)
+        return self._gradient(theta, self.objective.X[idx], self._targets[idx])
 
     def hvp(self, theta: Any, v: Any) -> Any:
         """``∇²R(θ)·v``: the directional derivative of the gradient along ``v`` (no finite differences)."""
@@ -139,7 +187,7 @@ class Risk:
 def risk(layers: Sequence[np.ndarray], readout: np.ndarray, X: np.ndarray, y: np.ndarray) -> tuple[Risk, np.ndarray]:
     """The :class:`Risk` of the network of ``layers`` on ``(X, y)`` and the flat parameters of ``layers``."""
     net = network(layer_widths(layers), readout)
-    return Risk.of(net, X, y), net.flatten(list(layers))
+    return Risk.of(net, X, y, readout), net.flatten(list(layers))
 
 
 def hessian(layers: Sequence[np.ndarray], readout: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -182,14 +230,34 @@ def gram(layers: Sequence[np.ndarray], readout: np.ndarray) -> np.ndarray:
     return sum(terms[1:], terms[0])
 
 
+def _zeros(shape: tuple[int, int], like: np.ndarray) -> np.ndarray:
+    """Zeros in the number type of ``like`` (object arrays: ``fmpq(0)``, which multiplies any ball)."""
+    return np.full(shape, fmpq(0), dtype=object) if like.dtype == object else np.zeros(shape, like.dtype)
+
+
+def _offsets(sizes: Sequence[int]) -> list[int]:
+    return [0, *np.cumsum(sizes).tolist()]
+
+
+def _spread(layers: Sequence[np.ndarray], a: Sequence[np.ndarray]) -> np.ndarray:
+    """``𝒜 = blockdiag_k(a_k ⊗ I_{m_{k−1}})`` (``P × Σ_k m_{k−1}``): row ``(k, i, j)`` is ``a_k[i]·e_{(k, j)}``."""
+    ins = [W.shape[1] for W in layers]
+    rows, cols = _offsets([W.size for W in layers]), _offsets(ins)
+    out = _zeros((rows[-1], cols[-1]), layers[0])
+    for k, (ak, m) in enumerate(zip(a, ins)):
+        for i, x in enumerate(ak):
+            out[rows[k] + i * m + np.arange(m), cols[k] + np.arange(m)] = x
+    return out
+
+
 def jacobian(layers: Sequence[np.ndarray], readout: np.ndarray) -> np.ndarray:
     """``J = ∂w/∂vec(W)`` (``d × P``, parameters flattened layer by layer, row-major).
 
-    Column ``(k, i, j)`` is ``a_k[i] · B_k[j, :]ᵀ`` since ``∂w/∂(W_k)_{ij} = B_kᵀ e_j a_k[i]``.
+    Column ``(k, i, j)`` is ``a_k[i] · B_k[j, :]ᵀ`` since ``∂w/∂(W_k)_{ij} = B_kᵀ e_j a_k[i]``: ``Jᵀ = 𝒜ℬ``
+    with ``𝒜 = blockdiag_k(a_k ⊗ I)`` and ``ℬ`` the ``B_k`` stacked.
     """
     a, B = left_vectors(layers, readout), right_products(layers)
-    blocks = [np.multiply.outer(Bk.T, ak).transpose(0, 2, 1).reshape(Bk.shape[1], -1) for ak, Bk in zip(a, B)]
-    return np.concatenate(blocks, axis=1)
+    return (_spread(layers, a) @ np.concatenate(B, axis=0)).T
 
 
 def gauss_newton(layers: Sequence[np.ndarray], readout: np.ndarray, sigma: np.ndarray) -> np.ndarray:
@@ -203,13 +271,69 @@ def imbalances(layers: Sequence[np.ndarray]) -> list[np.ndarray]:
     return [W @ W.T - V.T @ V for W, V in zip(layers[:-1], layers[1:])]
 
 
+def _middles(layers: Sequence[np.ndarray]) -> list[tuple[int, int, np.ndarray]]:
+    """``(k, l, W_{l−1}⋯W_{k+1})`` for every ``k < l`` (the identity when ``l = k + 1``)."""
+    out = []
+    for k in range(len(layers)):
+        middle = _eye(layers[k].shape[0], layers[k])
+        for l in range(k + 1, len(layers)):
+            out.append((k, l, middle))
+            middle = layers[l] @ middle
+    return out
+
+
+def hessian_factors(layers: Sequence[np.ndarray], readout: np.ndarray, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, ...]:
+    """``(𝒜ℬ, 2Σ, 𝒜, 𝒩, 𝒞)``, so that ``∇²R = (𝒜ℬ)(2Σ)(𝒜ℬ)ᵀ + 𝒰 + 𝒰ᵀ`` with ``𝒰 = 𝒜𝒩𝒞`` (exact on
+    rationals, balls on balls).
+
+    ``∇²R = Jᵀ(2Σ)J + ∇²(gᵀw)`` with ``g = ∇R¹(w) = (2/n)Xᵀ(Xw − y)`` frozen and ``Jᵀ = 𝒜ℬ``
+    (:func:`jacobian`).  ``gᵀw = a_lᵀW_l M_{lk} W_k c_k`` with ``M_{lk} = W_{l−1}⋯W_{k+1}`` and
+    ``c_k = B_kg``; it is linear in each layer, so its Hessian has zero diagonal blocks and block
+    ``(l, k)``, ``k < l``, with entries ``a_l[i]·M_{lk}[j, r]·c_k[s]`` at ``((l, i, j), (k, r, s))``:
+    ``(a_l ⊗ I)·M_{lk}·(I ⊗ c_kᵀ)``.  So ``𝒰 = 𝒜𝒩𝒞`` with ``𝒩`` the strictly block-lower matrix of the
+    ``M_{lk}`` and ``𝒞 = blockdiag_k(I_{m_k} ⊗ c_kᵀ)``.  The factors are small (``P × Σm``, ``Σm × Σm``,
+    ``Σm × P``); their products are a few matrix multiplications (:func:`hessian_closed_form`).
+    """
+    W = list(layers)
+    a, B = left_vectors(W, readout), right_products(W)
+    scale = fmpq(2, X.shape[0]) if W[0].dtype == object else 2.0 / X.shape[0]
+    g = (X.T @ (X @ end_to_end(W, readout) - y)) * scale
+    A = _spread(W, a)
+    ins, outs = [V.shape[1] for V in W], [V.shape[0] for V in W]
+    q_in, q_out, rows = _offsets(ins), _offsets(outs), _offsets([V.size for V in W])
+    N = _zeros((q_in[-1], q_out[-1]), W[0])
+    for k, l, middle in _middles(W):
+        N[q_in[l]:q_in[l + 1], q_out[k]:q_out[k + 1]] = middle
+    C = _zeros((q_out[-1], rows[-1]), W[0])
+    for k, Bk in enumerate(B):
+        c = Bk @ g
+        for r in range(outs[k]):
+            C[q_out[k] + r, rows[k] + r * ins[k]:rows[k] + (r + 1) * ins[k]] = c
+    return A @ np.concatenate(B, axis=0), (X.T @ X) * scale, A, N, C
+
+
+def hessian_closed_form(layers: Sequence[np.ndarray], readout: np.ndarray, X: np.ndarray, y: np.ndarray,
+                        matrix: Any = None) -> Any:
+    """``∇²R`` by the closed form of :func:`hessian_factors`: NumPy products (float64) when ``matrix``
+    is None, else products of python-flint matrices ``matrix`` (``arb_mat`` for balls: every product
+    a C-level ball matrix multiplication, so the result encloses the exact Hessian of the exact
+    inputs; ``fmpq_mat`` for exact rationals)."""
+    JT, S2, A, N, C = hessian_factors(layers, readout, X, y)
+    if matrix is None:
+        U = A @ (N @ C)
+        return JT @ S2 @ JT.T + U + U.T
+    JT, S2, A, N, C = (matrix(F.tolist()) for F in (JT, S2, A, N, C))
+    U = A * (N * C)
+    return JT * S2 * JT.transpose() + U + U.transpose()
+
+
 def residual_curvature_bound(layers: Sequence[np.ndarray], readout: np.ndarray, sigma: np.ndarray,
                              b: np.ndarray) -> float:
     """A float64 bound on ``‖Σ_j ∂_jR¹ ∇²w_j‖_op``, the term of ``∇²R`` that vanishes at minimisers.
 
-    The term is ``∇²(gᵀw)`` with ``g = ∇R¹(w)`` frozen.  Its block ``(l, k)``, ``k < l``, maps
-    ``V_k ↦ a_l (W_{l−1}⋯W_{k+1} V_k B_k g)ᵀ`` and has operator norm
-    ``‖a_l‖·‖W_{l−1}⋯W_{k+1}‖₂·‖B_k g‖``; the diagonal blocks vanish (``w`` is linear in each
+    The term is ``∇²(gᵀw)`` with ``g = ∇R¹(w)`` frozen.  Its block ``(l, k)``, ``k < l``, is
+    ``(a_l ⊗ I)·M_{lk}·(I ⊗ (B_kg)ᵀ)`` (:func:`hessian_factors`), of operator norm
+    ``‖a_l‖·‖M_{lk}‖₂·‖B_k g‖``; the diagonal blocks vanish (``w`` is linear in each
     layer), and the operator norm of a block matrix is at most the spectral norm of the matrix of
     its block norms (Weyl's inequality then bounds how far the top eigenvalue of ``∇²R`` is from
     that of ``Jᵀ(2Σ)J``: THEOREMS.md MC-H, near-minimisers).  Computed in float64 (an estimate to
@@ -221,11 +345,8 @@ def residual_curvature_bound(layers: Sequence[np.ndarray], readout: np.ndarray, 
     a, B = left_vectors(W, p), right_products(W)
     g = 2 * (np.asarray(sigma, float) @ end_to_end(W, p) - np.asarray(b, float))
     norms = np.zeros((L, L))
-    for k in range(L):
-        middle = np.eye(W[k].shape[0])
-        for l in range(k + 1, L):
-            norms[l, k] = norms[k, l] = np.linalg.norm(a[l]) * np.linalg.norm(middle, 2) * np.linalg.norm(B[k] @ g)
-            middle = W[l] @ middle
+    for k, l, middle in _middles(W):
+        norms[l, k] = norms[k, l] = np.linalg.norm(a[l]) * np.linalg.norm(middle, 2) * np.linalg.norm(B[k] @ g)
     return float(np.linalg.norm(norms, 2)) if L > 1 else 0.0
 
 
@@ -341,7 +462,7 @@ def gradient_flow_to_minimiser(layers0: Sequence[np.ndarray], readout: np.ndarra
     net = oracle.net
 
     def distance(theta: np.ndarray) -> float:
-        return float(np.linalg.norm(end_to_end(net.unflatten(theta), p) - ws))
+        return float(np.linalg.norm(oracle.end_to_end(theta) - ws))
 
     scale = max(float(np.max(np.abs(theta0))), 1e-300)
     rtol = max(min(rtol, tol * 1e-2), 1e-12)
@@ -371,7 +492,7 @@ def gradient_descent_run(layers0: Sequence[np.ndarray], readout: np.ndarray, X: 
     net = oracle.net
 
     def distance(theta: np.ndarray) -> float:
-        return float(np.linalg.norm(end_to_end(net.unflatten(theta), p) - ws)) if np.all(np.isfinite(theta)) else np.inf
+        return float(np.linalg.norm(oracle.end_to_end(theta) - ws)) if np.all(np.isfinite(theta)) else np.inf
 
     with np.errstate(over="ignore", invalid="ignore"):
         sol = iterate(gradient_descent(float(eta)), oracle, theta0, [steps],

@@ -10,9 +10,9 @@ the two differ (THEOREMS.md §0.3-5).  Four methods, from fastest to strongest e
   estimate, not a bound.
 * :func:`top_eigenvalue_ball` — rigorous, for matrices of balls: ``acb_mat.eig(multiple=True)``
   encloses every eigenvalue (clusters included) and the top one is the ball maximum.
-  :func:`top_eigenvalue_rayleigh_cholesky` is a second rigorous method for symmetric ball
-  matrices: a Rayleigh quotient bounds ``λ_max`` below, and an interval ``LDLᵀ`` factorisation
-  proving ``μI − H ≻ 0`` bounds it above.
+  :func:`top_eigenvalue_gershgorin` is a second rigorous method for symmetric ball matrices, in
+  C-level ball matrix products: with ``Q`` the float eigenvectors, a Rayleigh quotient bounds
+  ``λ_max`` below, and Gershgorin discs of ``Qᵀ(μI − H)Q`` prove ``μI − H ≻ 0`` above.
 * :func:`top_eigenvalue_exact` — rigorous, for exact rational matrices: the largest real root of
   the exact characteristic polynomial (``fmpq_mat.charpoly``, isolated by
   ``fmpq_poly.complex_roots``), returned as an exact ``fmpq`` when it is rational.
@@ -109,7 +109,7 @@ def top_eigenvalue_ball(M: arb_mat, bits: int) -> arb:
     ``acb_mat.eig(multiple=True)`` returns enclosures each containing at least one eigenvalue and
     jointly all of them, so the ball maximum (``arb.max``) of their real parts contains ``λ_max``.
     Where it cannot isolate the spectrum (it fails on some exactly repeated eigenvalues, e.g.
-    ``diag(3, 3, 3, 1)``) a symmetric matrix falls back to :func:`top_eigenvalue_rayleigh_cholesky`;
+    ``diag(3, 3, 3, 1)``) a symmetric matrix falls back to :func:`top_eigenvalue_gershgorin`;
     otherwise ``ArithmeticError``.
     """
     with working_precision(bits):
@@ -118,7 +118,7 @@ def top_eigenvalue_ball(M: arb_mat, bits: int) -> arb:
         except ValueError as exc:
             entries = np.array(M.tolist(), dtype=object)
             if all((entries[i, j] - entries[j, i]).contains(0) for i in range(M.nrows()) for j in range(i)):
-                return top_eigenvalue_rayleigh_cholesky(entries, bits)
+                return top_eigenvalue_gershgorin(entries, bits)
             raise ArithmeticError(f"eigenvalues not enclosed at {bits} bits: {exc}") from None
         top = eig[0].real
         for z in eig[1:]:
@@ -126,52 +126,45 @@ def top_eigenvalue_ball(M: arb_mat, bits: int) -> arb:
         return top
 
 
-def ldl_positive_definite(A: np.ndarray, bits: int) -> bool:
-    """True only if the symmetric ball matrix ``A`` is certainly positive definite.
+def top_eigenvalue_gershgorin(H: Any, bits: int) -> arb:
+    """Rigorous ball containing ``λ_max`` of a symmetric matrix of balls (``arb_mat``, or a square
+    object array of balls or exact numbers), by a congruence and Gershgorin discs, in C-level ball
+    matrix products.
 
-    Interval ``LDLᵀ`` (Cholesky without square roots) in ``arb``: every pivot is a ball, and if
-    each is certainly positive then every symmetric matrix inside the balls is positive definite.
-    False means "not certified" (a pivot ball reaches 0), not "indefinite".
+    ``Q`` is the float64 eigenvector matrix of the midpoints (read exactly), ``G = QᵀQ`` and
+    ``T = QᵀHQ`` in balls (so they contain the values for the true symmetric ``H`` inside the balls).
+    Lower end: ``T_tt/G_tt``, the Rayleigh quotient of the top column ``q_t``.  Upper end: with
+    ``R^G_i := Σ_{j≠i}|G_ij| < G_ii`` (Q nearly orthogonal) and ``R^T_i := Σ_{j≠i}|T_ij|``, the row
+    ``i`` of ``K = Qᵀ(μI − H)Q = μG − T`` is strictly diagonally dominant with a positive diagonal once
+    ``μG_ii − |μ|R^G_i > b_i := T_ii + R^T_i``, i.e. (the left side increases with μ) for
+    ``μ > μ_i := b_i/(G_ii ∓ R^G_i)`` (− when ``b_i ≥ 0``, + otherwise).  For ``μ > max_i μ_i``,
+    ``K ≻ 0``, so ``Q`` is invertible and ``μI − H ≻ 0`` (Sylvester's law of inertia), i.e.
+    ``λ_max < μ``: so ``λ_max ≤ max_i μ_i``.  The radius is about ``n``
+    times the float eigendecomposition's residual plus the balls' radii; repeated or clustered top
+    eigenvalues need no gap.  ``ArithmeticError`` if ``Q`` is too far from orthogonal to certify.
     """
     with working_precision(bits):
-        A = np.array(A, dtype=object, copy=True)
-        n = A.shape[0]
-        for k in range(n):
-            pivot = A[k, k]
-            if not pivot > 0:
-                return False
-            col = A[k + 1:, k] / pivot
-            A[k + 1:, k + 1:] = A[k + 1:, k + 1:] - np.multiply.outer(col, A[k, k + 1:])
-        return True
-
-
-def top_eigenvalue_rayleigh_cholesky(H: np.ndarray, bits: int, attempts: int = 8) -> arb:
-    """Rigorous ball containing ``λ_max`` of a symmetric matrix of balls (object array of ``arb``).
-
-    Lower end: the Rayleigh quotient ``vᵀHv/vᵀv`` of the float64 top eigenvector ``v`` (evaluated
-    in balls; ``λ_max ≥`` every Rayleigh quotient).  Upper end: the smallest ``μ = ρ + δ`` tried
-    (``δ`` from the float residual, doubled up to ``attempts`` times) for which
-    :func:`ldl_positive_definite` proves ``μI − H ≻ 0``.
-    """
-    with working_precision(bits):
-        H = np.asarray(H, dtype=object)
-        n = H.shape[0]
-        mid = np.vectorize(lambda x: float(arb(x).mid()), otypes=[float])(H)
+        M = H if isinstance(H, arb_mat) else arb_mat(np.asarray(H, dtype=object).tolist())
+        n = M.nrows()
+        mid = np.array([float(x.mid()) for x in M.entries()]).reshape(n, n)
         vals, vecs = np.linalg.eigh((mid + mid.T) / 2)
-        v = np.array([arb(float(x)) for x in vecs[:, -1]], dtype=object)
-        rayleigh = (v @ H @ v) / (v @ v)
-        scale = max(float(np.max(np.abs(mid))), 1e-300)
-        delta = max(float(np.linalg.norm(mid @ vecs[:, -1] - vals[-1] * vecs[:, -1])), 2.0 ** (-bits / 2) * scale,
-                    float(max(x.rad() for x in H.ravel())) * n)
-        for _ in range(attempts):
-            mu = arb(float(rayleigh.upper()) + delta)
-            shifted = -H.copy()
-            for i in range(n):
-                shifted[i, i] = shifted[i, i] + mu
-            if ldl_positive_definite(shifted, bits):
-                return arb(rayleigh.lower()).union(mu)
-            delta *= 4
-        raise ArithmeticError(f"μI − H ≻ 0 not certified at {bits} bits up to μ = λ̃ + {delta:g}")
+        Q = arb_mat(vecs.tolist())
+        QT = Q.transpose()
+        G, T = (QT * Q).entries(), (QT * M * Q).entries()
+        zero = arb(0)
+        upper = None
+        for i in range(n):
+            row = slice(i * n, (i + 1) * n)
+            off_G = sum((abs(x) for x in G[row]), zero) - abs(G[i * n + i])
+            off_T = sum((abs(x) for x in T[row]), zero) - abs(T[i * n + i])
+            if not G[i * n + i] - off_G > 0:
+                raise ArithmeticError(f"QᵀQ is not diagonally dominant in row {i} at {bits} bits: no certificate")
+            b = arb((T[i * n + i] + off_T).upper())
+            bound = (b / (G[i * n + i] - off_G) if b >= 0 else b / (G[i * n + i] + off_G)).upper()
+            upper = bound if upper is None else upper.max(bound)
+        t = int(np.argmax(vals))
+        lower = (T[t * n + t] / G[t * n + t]).lower()
+        return arb(lower).union(arb(upper))
 
 
 # ---------------------------------------------------------------------------- singular structure (float64)

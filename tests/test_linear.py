@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from flint import arb, fmpq
+from flint import arb, arb_mat, fmpq, fmpq_mat
 
 from checker import linear as lin
-from checker.exact import solve
+from checker.arith import working_precision
+from checker.exact import balls, solve
 from checker.regression import square_loss_moments
 
 
@@ -40,8 +41,22 @@ def test_closed_forms_are_the_networks(exact_problem):
     assert _zero(net.forward(layers, eye).reshape(-1) - lin.end_to_end(layers, p))
 
 
-def test_risk_gradient_is_the_closed_form_and_the_hessian_is_symmetric(exact_problem):
-    """∇_{W_k}R = a_k(B_k∇R¹(w))ᵀ with ∇R¹(w) = 2(Σw − b), exactly; the HVP Hessian is exactly symmetric."""
+def _network_gradient(oracle, theta):
+    """The gradient through the network stack (forward and backward passes over the samples)."""
+    return oracle._scale(theta) * oracle.objective.gradient(theta)
+
+
+def _fixed_readout_problem():
+    rng = np.random.default_rng(4)
+    p = np.array([fmpq(3, 5), fmpq(0), fmpq(-4, 5)], dtype=object)
+    layers = [_q(rng.integers(-3, 4, size=(3, 3))) for _ in range(3)]
+    return layers, p, _q(rng.integers(-3, 4, size=(5, 3))), _q(rng.integers(-3, 4, size=5))
+
+
+def test_risk_gradient_is_the_closed_form_and_the_network_gradient(exact_problem):
+    """∇_{W_k}R = a_k(B_k∇R¹(w))ᵀ with ∇R¹(w) = 2(Σw − b), exactly; the closed-form gradient of
+    Risk is identical to the network stack's on rationals (unit and fixed readout); the HVP Hessian is
+    exactly symmetric."""
     layers, p, X, y = exact_problem
     sigma, b, _ = square_loss_moments(X, y)
     oracle, theta = lin.risk(layers, p, X, y)
@@ -49,8 +64,58 @@ def test_risk_gradient_is_the_closed_form_and_the_hessian_is_symmetric(exact_pro
     closed = np.concatenate([np.multiply.outer(a, B @ g).ravel()
                              for a, B in zip(lin.left_vectors(layers, p), lin.right_products(layers))])
     assert _zero(oracle.gradient(theta) - closed)
+    for problem in (exact_problem, _fixed_readout_problem()):
+        oracle, theta = lin.risk(*problem)
+        assert _zero(oracle.gradient(theta) - _network_gradient(oracle, theta))
+        assert _zero(oracle.sample_gradient(theta, [0, 2]) - oracle._scale(theta) * oracle.objective.sample_gradient(theta, [0, 2]))
+        assert _zero(oracle.end_to_end(theta) - lin.end_to_end(problem[0], problem[1]))
     H = oracle.hessian(theta)
     assert _zero(H - H.T)
+
+
+@pytest.mark.parametrize("problem", ["unit", "fixed"])
+def test_float_gradient_within_the_rounding_bound_of_the_exact_one(exact_problem, problem):
+    """Float64: the closed form and the network's gradient both lie within γ_N·|∇|(|W|, |X|, −|y|, |p|)
+    of the exact gradient at the same (float, read exactly) point: the standard bound for
+    subtraction-free sums of products (the one subtraction, Xw − y, made an addition by y → −|y|),
+    with N = 2(L + 2)·max(widths, n) + 4 operations along any path."""
+    layers, p, X, y = exact_problem if problem == "unit" else _fixed_readout_problem()
+    rng = np.random.default_rng(5)
+    floats = [np.asarray(W, float) + 1e-3 * rng.standard_normal(W.shape) for W in layers]
+    f = lambda A: np.asarray(A, float)  # noqa: E731
+    oracle, theta = lin.risk(floats, f(p), f(X), f(y))
+    exact_oracle, exact_theta = lin.risk([np.vectorize(_exact, otypes=[object])(W)
+                                          for W in floats], p, X, y)
+    exact = np.array([int(x.p) / int(x.q) for x in exact_oracle.gradient(exact_theta)])
+    abs_oracle, abs_theta = lin.risk([np.abs(W) for W in floats], np.abs(f(p)), np.abs(f(X)), -np.abs(f(y)))
+    N = 2 * (len(layers) + 2) * max(max(W.shape) for W in layers) + 2 * X.shape[0] + 4
+    gamma = N * 2.0 ** -53 / (1 - N * 2.0 ** -53)
+    bound = gamma * abs_oracle.gradient(abs_theta) * (1 + 1e-10)
+    assert np.all(np.abs(oracle.gradient(theta) - exact) <= bound)
+    assert np.all(np.abs(_network_gradient(oracle, theta) - exact) <= bound)
+
+
+def _exact(x: float) -> fmpq:
+    n, d = float(x).as_integer_ratio()
+    return fmpq(n, d)
+
+
+def test_closed_form_hessian_is_the_network_hessian(exact_problem):
+    """∇²R = (𝒜ℬ)(2Σ)(𝒜ℬ)ᵀ + 𝒰 + 𝒰ᵀ (hessian_factors) equals the HVP Hessian exactly on rationals
+    (fmpq_mat products), encloses it in arb_mat products, and matches it in float64 to rounding."""
+    for layers, p, X, y in (exact_problem, _fixed_readout_problem()):
+        H = lin.hessian(layers, p, X, y)
+        assert lin.hessian_closed_form(layers, p, X, y, fmpq_mat) == fmpq_mat(H.tolist())
+        with working_precision(64):
+            ball = lin.hessian_closed_form([balls(W, 64) for W in layers], balls(p, 64), balls(X, 64), balls(y, 64), arb_mat)
+            assert all(ball[i, j].contains(H[i, j]) for i in range(H.shape[0]) for j in range(H.shape[1]))
+        f = lambda A: np.asarray(A, float)  # noqa: E731
+        floats = lin.hessian_closed_form([f(W) for W in layers], f(p), f(X), f(y))
+        assert np.allclose(floats, f(H), rtol=0, atol=1e-12 * np.max(np.abs(f(H))))
+    one = np.array([fmpq(1)], dtype=object)
+    W = [_q(np.array([[1, -2]]))]  # L = 1: R is quadratic, ∇²R = 2Σ
+    X, y = _q(np.array([[1, 0], [2, 3], [0, 1]])), _q(np.array([1, 2, 0]))
+    assert lin.hessian_closed_form(W, one, X, y, fmpq_mat) == fmpq_mat((2 * (X.T @ X) / 3).tolist())
 
 
 def test_gradient_and_hvp_against_finite_differences(exact_problem):

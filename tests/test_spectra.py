@@ -7,8 +7,8 @@ from flint import arb, arb_mat, fmpq, fmpq_mat
 
 from checker import linear as lin
 from checker.arith import working_precision
-from checker.spectra import (ldl_positive_definite, top_eigenvalue_ball, top_eigenvalue_dense, top_eigenvalue_exact,
-                             top_eigenvalue_lanczos, top_eigenvalue_rayleigh_cholesky)
+from checker.spectra import (top_eigenvalue_ball, top_eigenvalue_dense, top_eigenvalue_exact, top_eigenvalue_gershgorin,
+                             top_eigenvalue_lanczos)
 
 BITS = 128
 
@@ -29,10 +29,11 @@ def test_the_four_methods_agree(n, shift):
     exact = top_eigenvalue_exact(fmpq_mat(H.tolist()), BITS)
     with working_precision(BITS):
         ball = top_eigenvalue_ball(arb_mat(H.tolist()), BITS)
-        chol = top_eigenvalue_rayleigh_cholesky(_balls(H), BITS)
+        gersh = top_eigenvalue_gershgorin(_balls(H), BITS)
         exact_ball = arb(exact)
-        assert ball.overlaps(exact_ball) and chol.overlaps(exact_ball)
-        assert float(ball.rad()) < 1e-30 and float(chol.rad()) < 1e-12 * (1 + abs(float(ball.mid())))
+        assert ball.overlaps(exact_ball) and gersh.overlaps(exact_ball)
+        assert gersh.contains(exact_ball) if isinstance(exact, fmpq) else gersh.overlaps(exact_ball)
+        assert float(ball.rad()) < 1e-30 and float(gersh.rad()) < 1e-12 * (1 + abs(float(ball.mid())))
     dense = top_eigenvalue_dense(H)
     lanczos = top_eigenvalue_lanczos(lambda v: H @ v, n)
     assert abs(dense - float(exact_ball.mid())) < 1e-10 * (1 + abs(dense))
@@ -62,7 +63,8 @@ def test_repeated_top_eigenvalue():
     assert top_eigenvalue_exact(fmpq_mat(H.tolist()), BITS) == 3
     with working_precision(BITS):
         assert top_eigenvalue_ball(arb_mat(H.tolist()), BITS).contains(3)
-        assert top_eigenvalue_rayleigh_cholesky(_balls(H), BITS).contains(3)
+        assert top_eigenvalue_gershgorin(_balls(H), BITS).contains(3)
+        assert top_eigenvalue_gershgorin(arb_mat(H.tolist()), BITS).contains(3)
 
 
 def test_non_real_spectrum_is_refused():
@@ -70,10 +72,24 @@ def test_non_real_spectrum_is_refused():
         top_eigenvalue_exact(fmpq_mat([[0, -1], [1, 0]]), BITS)
 
 
-def test_ldl_certifies_only_positive_definite():
-    assert ldl_positive_definite(_balls(np.array([[2, 1], [1, 2]])), BITS)
-    assert not ldl_positive_definite(_balls(np.array([[1, 2], [2, 1]])), BITS)
-    assert not ldl_positive_definite(_balls(np.zeros((2, 2), dtype=int)), BITS)
+def test_gershgorin_encloses_every_matrix_in_the_balls():
+    """Negative definite (μ < 0 branch), and a ball matrix of radius 10⁻⁶ around a symmetric one: the
+    enclosure contains λ_max of the centre and of a symmetric perturbation inside the balls."""
+    with working_precision(BITS):
+        assert top_eigenvalue_gershgorin(arb_mat((-np.diag([1, 5, 9])).tolist()), BITS).contains(-1)
+        H = _symmetric(np.random.default_rng(7), 6, 2).astype(float)
+        E = np.random.default_rng(8).uniform(-1e-6, 1e-6, (6, 6))
+        E = (E + E.T) / 2
+        wide = arb_mat([[arb(x, 1e-6) for x in row] for row in H.tolist()])
+        top = top_eigenvalue_gershgorin(wide, BITS)
+        for M in (H, H + E):
+            assert top.contains(top_eigenvalue_exact(fmpq_mat([[_q(x) for x in row] for row in M.tolist()]), BITS))
+        assert float(top.rad()) < 1e-4
+
+
+def _q(x: float) -> fmpq:
+    n, d = float(x).as_integer_ratio()
+    return fmpq(n, d)
 
 
 def test_hessian_of_a_deep_linear_net_by_every_method():
