@@ -84,12 +84,19 @@ def verdict_label(r: StatementResult) -> str:
     budget = _get(r, "budget")
     if budget:
         tags.append(f"budget: {budget.get('drawn', '?')} of {budget.get('planned', '?')} instances")
-    if _get(r, "discriminates") is False:
-        tags.append("does not discriminate")
     if _get(r, "warnings", []):
         tags.append("⚠ " + "; ".join(_get(r, "warnings")))
-    label = f"**{r.verdict.value}**" + (f" ({', '.join(tags)})" if tags else "")
+    blind = _undiscriminating(r)
+    if _get(r, "discriminates") is False and not blind:
+        tags.append("does not discriminate")
+    label = (f"{r.verdict.value}, but does not discriminate ⚠" if blind else f"**{r.verdict.value}**") \
+        + (f" ({', '.join(tags)})" if tags else "")
     return label + ("" if r.as_expected else " ⚠ not as expected")
+
+
+def _undiscriminating(r: StatementResult) -> bool:
+    """A claim that held (certified or passed) while a nearby false twin held too: never shown green."""
+    return _get(r, "discriminates") is False and r.verdict in (Verdict.CERTIFIED, Verdict.PASSED)
 
 
 def _row(r: StatementResult) -> str:
@@ -105,8 +112,12 @@ def _table(results: list[StatementResult]) -> list[str]:
 
 
 def _summary(results: list[StatementResult]) -> str:
-    counts = {v: sum(r.verdict.value == v for r in results) for v in ORDER}
-    return " · ".join(f"{n} {v}" for v, n in counts.items() if n)
+    """Counts of each verdict; a claim that held without discriminating is counted apart."""
+    counts = {v: sum(r.verdict.value == v and not _undiscriminating(r) for r in results) for v in ORDER}
+    blind = sum(map(_undiscriminating, results))
+    parts = [f"{n} {v}" for v, n in counts.items() if n and v in ORDER[:3]]
+    parts += [f"{blind} held but did not discriminate"] if blind else []
+    return " · ".join(parts + [f"{n} {v}" for v, n in counts.items() if n and v not in ORDER[:3]])
 
 
 def index_markdown(results: list[StatementResult], profile: Profile, seed: int, seconds: float) -> str:
@@ -133,7 +144,8 @@ def index_markdown(results: list[StatementResult], profile: Profile, seed: int, 
         "search); *refuted* = a shrunk, replayable counterexample, with its evidence (exact, ball or estimate); "
         "*vacuous* = no instance met the hypotheses; *error* = a measurement broke. *witness family* = refuted on "
         "a hand-built family of instances rather than by the open search; *does not discriminate* = a nearby "
-        "false twin of the claim passes too. ⚠ marks warnings and verdicts other than the one expected.", "",
+        "false twin of the claim held too, so a claim that held is not shown as a pass (not bold, ⚠) and is "
+        "counted apart. ⚠ marks warnings and verdicts other than the one expected.", "",
         "## Theorems", "", *_table(theorems), "",
     ]
     if mutations:
