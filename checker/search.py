@@ -672,6 +672,8 @@ def merge(stmt: Statement, profile: Profile, seed: int | None, unit_results: lis
         if found is None:
             res.message = "a counterexample stored in the example database still violates (not drawn at this seed): " + res.message
             res.best_violation = max(res.best_violation or 0.0, -rec["margin"][0])
+            if res.worst_margin is None or rec["margin"][0] < res.worst_margin:  # the row shows what refutes it
+                res.worst_margin, res.error_bound = rec["margin"][0], rec["margin"][1]
         else:
             _save_counterexample(stmt, units, rec["instance"])
     elif failed is not None:

@@ -136,6 +136,7 @@ def test_a_stored_counterexample_replays_first_from_the_database(pair_system, tm
     again = run_statement(stmt, one_draw, seed=1, database_dir=str(tmp_path))
     assert again.statistics["replayed_from_database"] == 1 and again.verdict is Verdict.REFUTED
     assert again.counterexample == first.counterexample and "example database" in again.message
+    assert again.worst_margin < 0  # the row shows the margin of what refutes it, not of the one draw
     fixed = run_statement(_stmt(pair_system, "a**2 + b**2 >= 2*a*b"), one_draw, seed=1, database_dir=str(tmp_path))
     assert fixed.verdict is Verdict.CERTIFIED  # same id, claim now true: the stored instance is dropped
     assert run_statement(stmt, one_draw, seed=1, database_dir=str(tmp_path)).statistics["replayed_from_database"] == 0
