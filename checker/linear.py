@@ -121,30 +121,47 @@ class Risk:
         return self.readout.astype(float)
 
     @cached_property
-    def _targets(self) -> np.ndarray:
-        return self.objective.Y.reshape(-1)
+    def _data(self) -> tuple[Any, Any, Any]:
+        """``(X, Xᵀ, y)`` with ``y`` a vector."""
+        X = self.objective.X
+        return X, X.T, self.objective.Y.reshape(-1)
+
+    @cached_property
+    def _n(self) -> int:
+        return self.objective.samples
+
+    @cached_property
+    def _layout(self) -> list[tuple[int, int, tuple[int, ...]]]:
+        out, k = [], 0
+        for shape in self.net.shapes():
+            out.append((k, k + math.prod(shape), tuple(shape)))
+            k += math.prod(shape)
+        return out
 
     def _scale(self, theta: Any) -> Any:
         return fmpq(2, self.samples) if np.asarray(theta).dtype == object else 2.0 / self.samples
 
-    def _left(self, theta: Any) -> tuple[list[Any], list[Any]]:
-        """The layers ``[W_1, …, W_L]`` (views of ``θ``) and ``[a_1, …, a_L]``, in the number type of ``θ``
-        (``ndarray.dot`` throughout: on these tiny arrays a third of the cost of ``@``)."""
-        Ws = self.objective.params(theta)
-        a = [self.readout if Ws[0].dtype == object else self._float_readout]
+    def _left(self, theta: Any) -> tuple[list[Any], list[Any], bool]:
+        """The layers ``[W_1, …, W_L]`` (views of ``θ``), ``[a_1, …, a_L]`` in the number type of ``θ``,
+        and whether it is exact or balls (``ndarray.dot`` throughout: on these tiny arrays a third of
+        the cost of ``@``)."""
+        theta = np.asarray(theta)
+        Ws = [theta[i:j].reshape(shape) for i, j, shape in self._layout]
+        exact = theta.dtype == object
+        a = [self.readout if exact else self._float_readout]
         for W in Ws[:0:-1]:
             a.append(a[-1].dot(W))
         a.reverse()
-        return Ws, a
+        return Ws, a, exact
 
     def end_to_end(self, theta: Any) -> Any:
         """``w(θ) = W_1ᵀa_1``."""
-        Ws, a = self._left(theta)
+        Ws, a, _ = self._left(theta)
         return a[0].dot(Ws[0])
 
-    def _gradient(self, theta: Any, X: Any, y: Any) -> Any:
-        Ws, a = self._left(theta)
-        c = X.T.dot(X.dot(a[0].dot(Ws[0])) - y) * self._scale(theta)
+    def _gradient(self, theta: Any, X: Any, XT: Any, y: Any) -> Any:
+        Ws, a, exact = self._left(theta)
+        c = XT.dot(X.dot(a[0].dot(Ws[0])) - y) * (fmpq(2, self._n) if exact else 2.0 / self._n)
         blocks = []
         for ak, W in zip(a, Ws):
             blocks.append(np.multiply.outer(ak, c))
@@ -153,12 +170,13 @@ class Risk:
 
     def gradient(self, theta: Any) -> Any:
         """``∇R(θ)`` (the closed form of the class docstring)."""
-        return self._gradient(theta, self.objective.X, self._targets)
+        return self._gradient(theta, *self._data)
 
     def sample_gradient(self, theta: Any, indices: Sequence[int]) -> Any:
         """``(2/n)∇_θ Σ_{i ∈ indices} (f(x_i) − y_i)²/2``: the closed form on the chosen rows."""
+        X, _, y = self._data
         idx = list(indices)
-        return self._gradient(theta, self.objective.X[idx], self._targets[idx])
+        return self._gradient(theta, X[idx], X[idx].T, y[idx])
 
     def hvp(self, theta: Any, v: Any) -> Any:
         """``∇²R(θ)·v``: the directional derivative of the gradient along ``v`` (no finite differences)."""
@@ -444,9 +462,10 @@ def gradient_flow_to_minimiser(layers0: Sequence[np.ndarray], readout: np.ndarra
     the plateau the field is tiny and smooth and the step grows geometrically with ``t`` (the
     clock is effectively ``log t``), so the plateau costs about a hundred steps whatever its
     length.  The converging phase is stiff (stiffness ratio ≈ S/μ, large for ill-conditioned Σ),
-    so the default is LSODA, which switches to BDF there (with its own finite-difference Jacobian:
-    it only steers the Newton iterations, not the error control, and costs P gradients where the
-    exact Hessian, P Dual-number HVPs, costs about four times more); an explicit method
+    so the default is LSODA, which switches to BDF there; its Newton iterations get the Jacobian
+    ``−∇²R`` from :func:`hessian_closed_form` in float64 (a few small products, where the solver's own
+    finite differences cost P gradients; the Jacobian only steers the Newton iterations, not the error
+    control); an explicit method
     (``"DOP853"``) is cheaper for well-conditioned problems with many parameters.  The run stops at the first step end with
     ``‖w − w⋆‖ ≤ tol`` (or after ``max_steps`` steps: not converged).  An explicit solver at its
     stability limit keeps an error floor of about ``rtol·‖θ‖``, so ``rtol`` is lowered to
@@ -462,13 +481,16 @@ def gradient_flow_to_minimiser(layers0: Sequence[np.ndarray], readout: np.ndarra
     net = oracle.net
 
     def distance(theta: np.ndarray) -> float:
-        return float(np.linalg.norm(oracle.end_to_end(theta) - ws))
+        e = oracle.end_to_end(theta) - ws
+        return math.sqrt(e.dot(e))
 
     scale = max(float(np.max(np.abs(theta0))), 1e-300)
     rtol = max(min(rtol, tol * 1e-2), 1e-12)
     fine = max(rtol * 1e-3, 3e-14)  # scipy's floor is 100·eps
+    Xf, yf = f64(X), f64(y).reshape(-1)
     sol = solve_until(gradient_flow(), oracle, theta0, lambda th: distance(th) <= tol, horizon, fine,
-                      method=method, atol=fine * 1e-3 * scale, max_steps=max_steps,
+                      method=method, jac=lambda th: -hessian_closed_form(oracle.objective.params(th), p, Xf, yf),
+                      atol=fine * 1e-3 * scale, max_steps=max_steps,
                       mark=lambda th: distance(th) <= checkpoint_factor * tol)
     d = distance(sol.theta)
     return FlowRun(net.unflatten(sol.theta), net.unflatten(sol.checks[-1]), net.unflatten(sol.thetas[0]),
