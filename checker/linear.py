@@ -513,13 +513,15 @@ def gradient_descent_run(layers0: Sequence[np.ndarray], readout: np.ndarray, X: 
     oracle, theta0 = risk([f64(W) for W in layers0], p, f64(X), f64(y))
     net = oracle.net
 
-    def distance(theta: np.ndarray) -> float:
-        return float(np.linalg.norm(oracle.end_to_end(theta) - ws)) if np.all(np.isfinite(theta)) else np.inf
+    def distance(theta: np.ndarray) -> float:  # inf when θ or w is not finite
+        e = oracle.end_to_end(theta) - ws
+        d = math.sqrt(e.dot(e))
+        return d if math.isfinite(d) else np.inf
 
     with np.errstate(over="ignore", invalid="ignore"):
         sol = iterate(gradient_descent(float(eta)), oracle, theta0, [steps],
                       until=lambda th: (d := distance(th)) <= tol or d == np.inf)
-    k, d = int(sol.times[-1]), distance(sol.theta)
+        k, d = int(sol.times[-1]), distance(sol.theta)
     if d == np.inf:
         return _gd_run(net.unflatten(sol.theta), eta * k, np.inf, False, k, np.inf, "GD (diverged)")
     return _gd_run(net.unflatten(sol.theta), eta * k, d, d <= tol, k, float(sol.error[-1]), "GD")
