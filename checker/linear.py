@@ -263,9 +263,8 @@ def _spread(layers: Sequence[np.ndarray], a: Sequence[np.ndarray]) -> np.ndarray
     ins = [W.shape[1] for W in layers]
     rows, cols = _offsets([W.size for W in layers]), _offsets(ins)
     out = _zeros((rows[-1], cols[-1]), layers[0])
-    for k, (ak, m) in enumerate(zip(a, ins)):
-        for i, x in enumerate(ak):
-            out[rows[k] + i * m + np.arange(m), cols[k] + np.arange(m)] = x
+    for k, (ak, W) in enumerate(zip(a, layers)):
+        out[rows[k]:rows[k + 1], cols[k]:cols[k + 1]] = np.kron(ak[:, None], _eye(W.shape[1], W))
     return out
 
 
@@ -325,9 +324,7 @@ def hessian_factors(layers: Sequence[np.ndarray], readout: np.ndarray, X: np.nda
         N[q_in[l]:q_in[l + 1], q_out[k]:q_out[k + 1]] = middle
     C = _zeros((q_out[-1], rows[-1]), W[0])
     for k, Bk in enumerate(B):
-        c = Bk @ g
-        for r in range(outs[k]):
-            C[q_out[k] + r, rows[k] + r * ins[k]:rows[k] + (r + 1) * ins[k]] = c
+        C[q_out[k]:q_out[k + 1], rows[k]:rows[k + 1]] = np.kron(_eye(outs[k], W[k]), (Bk @ g)[None, :])
     return A @ np.concatenate(B, axis=0), (X.T @ X) * scale, A, N, C
 
 
