@@ -19,7 +19,6 @@ from checker.statements import enclose
 
 from .flows import TRAJECTORY_QUANTITIES, data_svm, flow_trajectory
 from .instances import exact_problem, floats, weights
-from .reviewers import SCALES, SEEDS, START_DATA, handed_over, start_instance
 
 # ------------------------------------------------------------------------------ figures
 #
@@ -124,6 +123,7 @@ def figure_start_margins(path: Path) -> str:
     """The normalised margin at log t = 10⁶ against the start (reviewers' question (a)): Gaussian starts
     of the grid (:func:`.reviewers.start_instance`, first data set, exponential loss), each run handed
     over once ℒ ≤ e^{-1/64}ℓ(0) and integrated on the family's ladder."""
+    from .reviewers import SCALES, SEEDS, START_DATA, handed_over, start_instance  # reviewers imports this module
     fig, ax = axes()
     lines = []
     for name, marker in (("predictor", "o"), ("linear", "s"), ("sqrelu", "^")):
@@ -135,7 +135,7 @@ def figure_start_margins(path: Path) -> str:
                     continue
                 ladder = flow_trajectory(start, Precision(), frozenset({"gamma_bar"}))
                 sig.append(float(Fraction(sigma)))
-                top.append(ladder.values["gamma_bar"][-1].mid())
+                top.append(ladder.values["gamma_bar"][-1].mid)
             ax.semilogx(sig, top, marker + "-", label=f"{name}, seed {seed}", markersize=4)
             lines.append(f"{name} seed {seed}: " + ", ".join(f"σ={s:g}: {g:.4f}" for s, g in zip(sig, top)))
     gstar = data_svm(*START_DATA[0]).gamma_star()
@@ -153,7 +153,8 @@ def figure_start_margins(path: Path) -> str:
 def figure_gd_steps(path: Path) -> str:
     """γ̄_k/γ⋆ and the bound B_k/γ⋆ of LL-REV-GD-BOUND along GD (float64, measured) for three steps, with
     the step counts to 1/2 and 9/10 of γ⋆ (reviewers' question (b))."""
-    X, y = START_DATA[0]
+    from .reviewers import GD_FIGURE_DATA  # reviewers imports this module
+    X, y = GD_FIGURE_DATA
     Z = np.array([[float(Fraction(c)) * yn for c in x] for x, yn in zip(X, y)])
     gstar, R2, N = data_svm(X, y).gamma_star(), float(np.max(np.sum(Z * Z, axis=1))), len(y)
     steps = 100_000
@@ -185,6 +186,6 @@ def figure_gd_steps(path: Path) -> str:
     ax.set_ylim(-1, 1.05)
     ax.legend(fontsize=5)
     save(fig, path)
-    return ("Gradient descent on the linear predictor (4 points, exp loss, w₀ = 0) for 10⁵ steps in float64 "
+    return (f"Gradient descent on the linear predictor (the 4 points {X} with labels {y}, exp loss, w₀ = 0) for 10⁵ steps in float64 "
             "(measured values, not the certified statement's ball runs): normalised margin over the exact SVM margin "
             "and the derived lower bound B_k of LL-REV-GD-BOUND; measured step counts " + "; ".join(lines) + ".")

@@ -25,6 +25,22 @@ CASES = ("generic", "tie", "kink", "tiny", "huge")  # boundary instances (classi
 LOSSES = ("exp", "logistic")
 
 
+# ------------------------------------------------------------------------------ sources and evidence text of the statements
+
+SOURCE_LL = "Lyu & Li, ICLR 2020, arXiv:1906.05890"
+SOURCE_JT = "Ji & Telgarsky, NeurIPS 2020, arXiv:2006.06657"
+
+
+ASYMPTOTIC = ("Class (c), a limit along the trajectory: gradient flow integrated on a geometric ladder of log t "
+              "(4 rungs a decade, 10 to 10⁶; 10⁷ on escalation), BDF checked by LSODA at rtol 1e-8, each rung's "
+              "value an estimate whose radius is the two integrators' difference plus rounding. checker.limits "
+              "extrapolates the limit from the ladder (with the theorem's rate form where it gives one) and "
+              "encloses it with the extrapolants' disagreement plus the samples' noise; a ladder whose error does "
+              "not shrink is undecided and escalates the horizon. The verdict is at best *passed*: an "
+              "extrapolation is never a witness that no horizon can fake (THEOREMS.md §0.2 (c)). The figure shows "
+              "the ladder, the extrapolants and their error on three representative flows.")
+
+
 # ------------------------------------------------------------------------------ networks
 
 DEGREE = quantity("K", "homogeneity degree K of the network (exact)", "K", "exact")  # a quantity of every system
