@@ -552,7 +552,9 @@ theorem(
           "and c = ℓ^{-1}(ℓ(0)/(2N)), ℒ(w⋆) ≤ Nℓ(c) = ℓ(0)/2, so ℒ(w(T)) ≤ ℓ(0) at T = ‖w₀ − c·w_SVM‖²/ℓ(0), and ℒ "
           "decreases strictly, so the first hitting time τ is at most that. Answers (a) for K = 1: yes, from every "
           "start, within a horizon computable from the data (the bound grows like log²N/γ⋆² for small σ). *passed* at "
-          "best (τ is a float measurement). Reproduce: `python -m checker check 'LL-REV-START-*'`.",
+          "best (τ is a float measurement). *Does not discriminate (twins):* a worst-case bound over all separable data "
+          "is loose on the grid's starts, so its tightened twins hold too; what can fail here is the measurement, "
+          "and the bound's derivation is in these notes. Reproduce: `python -m checker check 'LL-REV-START-*'`.",
 )
 theorem(
     "LL-REV-START-LIN-LOW",
@@ -562,7 +564,8 @@ theorem(
     notes=START + "The bound (derived): ‖∇ℒ‖ = ‖Σ g(q_n)z_n‖ ≤ RΣg(q_n) ≤ Rℒ (g ≤ ℓ for both losses), so "
           "d(1/ℒ)/dt = ‖∇ℒ‖²/ℒ² ≤ R² and 1/ℒ(t) ≤ 1/ℒ(w₀) + R²t: ℒ cannot reach ℓ(0) before (1/ℓ(0) − 1/ℒ(w₀))/R². "
           "With LL-REV-START-LIN-UP the hitting time is bracketed; small starts have ℒ(w₀) ≈ Nℓ(0), so τ ≥ (1 − 1/N)/(ℓ(0)R²) > 0: "
-          "the hypothesis ℒ < ℓ(0) is never met at a small random start (MUT-LL-REV-START-init).",
+          "the hypothesis ℒ < ℓ(0) is never met at a small random start (MUT-LL-REV-START-init). *Does not discriminate "
+          "(twins):* the bound uses ‖∇ℒ‖ ≤ Rℒ, loose unless every z_n is aligned, so its twins hold too.",
 )
 theorem(
     "MUT-LL-REV-START-init",
@@ -583,7 +586,9 @@ theorem(
           "ℓ(0)) refutes it by a finite-horizon measurement, which is legitimate for a finite-horizon claim "
           "(LL-REV-START-SQRELU). A start whose run spends 20,000 solver steps before t = 10⁴ is undecided (error). "
           "Two-layer ReLU starts are not checked: the plain field chatters on kinks before ℒ < ℓ(0) (a Filippov "
-          "hitting phase is left to do). The figure of LL-REV-START-SVM shows where the runs go afterwards.",
+          "hitting phase is left to do). The figure of LL-REV-START-SVM shows where the runs go afterwards. *Does not "
+          "discriminate (twins):* the horizon 100 is a round number well above the measured τ, so its twins (other "
+          "horizons) hold too; the refuted claim of the same form is LL-REV-START-SQRELU.",
 )
 theorem(
     "LL-REV-START-SQRELU",
@@ -637,7 +642,9 @@ theorem(
           "stays ≥ 0 when ηR²ℒ₀ ≤ 2, ℒ then being non-increasing); q_min ≥ ψ. So the first k with B_k > fγ⋆ bounds the "
           "steps to reach fγ⋆ (LL-REV-GD-STEPS). B_k → γ⋆ only like 1/‖w_k‖ ~ 1/log k, so the steps to 9γ⋆/10 are "
           "exponential in the data's log N/γ⋆: most drawn instances do not reach it in 4096 steps (steps_nine_tenths = "
-          "4097, censored; measured counts in the figure). Reproduce: `python -m checker check 'LL-REV-GD-*' 'MUT-LL-REV-GD-*'`.",
+          "4097, censored; measured counts in the figure). *Does not discriminate (twins):* on finite runs the bound "
+          "holds with room (it is tight only as ℒ → 0), so its tightened twins hold too; the flow-bound mutation, which "
+          "drops the curvature factor, is refuted (MUT-LL-REV-GD-flow-bound). Reproduce: `python -m checker check 'LL-REV-GD-*' 'MUT-LL-REV-GD-*'`.",
     figures=(figure_gd_steps,),
 )
 theorem(
@@ -648,7 +655,8 @@ theorem(
     notes="Both counts are exact integers from the ball iteration of LL-REV-GD-BOUND (4097 = not within 4096 steps). "
           "A consequence of that bound, stated separately because it is the step count the question asks for: "
           "k̄_{1/2} is computable along the run, k_{1/2} is the measured count; for the linear predictor the limit "
-          "γ⋆ is exact (checker.svm), so 'within a factor 1/2 of the limit' is decided in balls.",
+          "γ⋆ is exact (checker.svm), so 'within a factor 1/2 of the limit' is decided in balls. *Does not discriminate "
+          "(twins):* a consequence of a bound that holds with room.",
     figures=(figure_gd_steps,),
 )
 theorem(
