@@ -678,7 +678,10 @@ theorem(
           "1), from a perturbed teacher with nonzero biases scaled below ℓ(0); no homogeneity degree, so the clock is "
           "plain loss-normalised time (squared ReLU with biases, top degree 3, was tried and left out: LSODA fails near "
           "log t = 10⁵ in that clock). Outside JT's hypotheses: a numerical answer (passed at best), not the theorem; "
-          "the limit judge's verdict on these ladders is what is reported, inconclusive included. The output-bias "
+          "the limit judge's verdict on these ladders is what is reported, inconclusive included: where every label is "
+          "equal the output bias alone classifies the data, c grows like log t while the degree-2 part grows only "
+          "like √(log log t) (one point, balanced: ṡ ≈ s e^{−s²}/t), so the direction converges logarithmically slowly "
+          "and a ladder to log t = 10⁶ cannot decide it. The output-bias "
           "closed form (MUT-LL-T4.4-bias) has a convergent direction that is not a KKT point.",
 )
 theorem(
