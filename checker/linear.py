@@ -131,22 +131,28 @@ class Risk:
         return self.objective.samples
 
     @cached_property
-    def _layout(self) -> list[tuple[int, int, tuple[int, ...]]]:
-        out, k = [], 0
+    def _groups(self) -> list[tuple[int, int, tuple[int, int]]]:
+        """Runs of consecutive layers of one shape ``(m, n)``: ``(offset in θ, layers, (m, n))``."""
+        out: list[tuple[int, int, tuple[int, int]]] = []
+        offset = 0
         for shape in self.net.shapes():
-            out.append((k, k + math.prod(shape), tuple(shape)))
-            k += math.prod(shape)
+            m, n = shape
+            if out and out[-1][2] == (m, n):
+                out[-1] = (out[-1][0], out[-1][1] + 1, (m, n))
+            else:
+                out.append((offset, 1, (m, n)))
+            offset += m * n
         return out
 
     def _scale(self, theta: Any) -> Any:
         return fmpq(2, self.samples) if np.asarray(theta).dtype == object else 2.0 / self.samples
 
     def _left(self, theta: Any) -> tuple[list[Any], list[Any], bool]:
-        """The layers ``[W_1, …, W_L]`` (views of ``θ``), ``[a_L, …, a_1]`` in the number type of ``θ``
-        (note the order), and whether it is exact or balls (``ndarray.dot`` throughout: on these tiny
-        arrays a third of the cost of ``@``)."""
+        """The layers ``[W_1, …, W_L]`` (views of ``θ``: one ``count × m × n`` view per run of equal
+        shapes), ``[a_L, …, a_1]`` in the number type of ``θ`` (note the order), and whether it is exact
+        or balls (``ndarray.dot`` throughout: on these tiny arrays a third of the cost of ``@``)."""
         theta = np.asarray(theta)
-        Ws = [theta[i:j].reshape(shape) for i, j, shape in self._layout]
+        Ws = [W for offset, count, (m, n) in self._groups for W in theta[offset:offset + count * m * n].reshape(count, m, n)]
         exact = theta.dtype == object
         a = self.readout if exact else self._float_readout
         down = [a]
@@ -163,10 +169,18 @@ class Risk:
     def _gradient(self, theta: Any, X: Any, XT: Any, y: Any) -> Any:
         Ws, down, exact = self._left(theta)
         c = XT.dot(X.dot(down[-1].dot(Ws[0])) - y) * (fmpq(2, self._n) if exact else 2.0 / self._n)
-        outer, blocks = np.multiply.outer, []
-        for W, a in zip(Ws, reversed(down)):
-            blocks.append(outer(a, c))
+        ups = []
+        for W in Ws:
+            ups.append(c)
             c = W.dot(c)
+        blocks, k = [], 0  # a_kc_kᵀ for every layer, one broadcast product per run of equal shapes
+        for _, count, _ in self._groups:
+            if count == 1:
+                blocks.append(np.multiply.outer(down[-1 - k], ups[k]))
+            else:
+                A, C = np.array(down[-1 - k:-1 - k - count:-1]), np.array(ups[k:k + count])
+                blocks.append(A[:, :, None] * C[:, None, :])
+            k += count
         return np.concatenate(blocks, axis=None)  # each a_kc_kᵀ flattened row-major, in θ's order
 
     def gradient(self, theta: Any) -> Any:
