@@ -78,7 +78,7 @@ def test_hitting_time_inside_its_bounds_and_handover_below_threshold() -> None:
 def test_gd_bound_is_tight_enough_to_count_steps() -> None:
     """On a fixed instance the bound's step count is finite and at least the measured one."""
     inst = {"X": [["1", "1/2"], ["2/3", "-1"], ["-1", "1/3"], ["-1/2", "-1"]], "y": [1, 1, -1, -1], "ratio": "1"}
-    run = R.gd_run(inst, 128)
+    run = R.gd_run(inst, 128, R.GD_STEPS)
     assert run["bound_gap"] > 0
     assert run["steps_half"] <= run["steps_half_bound"] <= R.GD_STEPS
 
