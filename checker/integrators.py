@@ -96,7 +96,10 @@ def _float_problem(rule: Flow, oracle: Oracle, theta0: Any, aux0: tuple[Any, ...
         dth, da = rule.field(counted, th, a)
         return _pack(dth, da)
 
-    return theta0, aux0, P, n_aux, counted, field
+    def plain(t: float, y: np.ndarray) -> np.ndarray:  # no auxiliary state: the same values, unpacked
+        return np.asarray(rule.field(counted, y, ())[0], dtype=float).reshape(-1)
+
+    return theta0, aux0, P, n_aux, counted, field if n_aux else plain
 
 
 def _checkpoints(times: Sequence[float]) -> np.ndarray:
