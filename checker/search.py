@@ -426,7 +426,7 @@ class _Search:
         if not self.violations:
             self.drawn.append(r)
         if r.margin is not None and r.outcome in (Outcome.HOLDS, Outcome.VIOLATED):
-            hypothesis.target(min(max(-r.margin.mid, -1e300), 1e300), label="violation")
+            hypothesis.target(_target_score(r.margin.mid, r.margin.radius), label="violation")
         if r.outcome is Outcome.VIOLATED:
             if not self.violations:
                 self.shrink_deadline = time.perf_counter() + self.profile.shrink_seconds
@@ -637,6 +637,16 @@ def _save_counterexample(stmt: Statement, units: list[dict], instance: dict) -> 
     directory = units[0]["database_dir"] if units else None
     if directory is not None:
         DirectoryBasedExampleDatabase(directory).save(_db_key(stmt), encode_instance(instance).encode())
+
+
+def _target_score(margin: float, error: float) -> float:
+    """How far an instance is towards a violation, for Hypothesis' targeting: ``-margin`` to three
+    significant digits, and 0 for a margin within ten times its own error bound, so that where the
+    search goes does not depend on round-off, which differs between machines (only a margin within
+    round-off of a 3-digit boundary could still tell)."""
+    if not abs(margin) > 10 * error:
+        return 0.0
+    return float(f"{min(max(-margin, -1e300), 1e300):.3g}")
 
 
 def merge(stmt: Statement, profile: Profile, seed: int | None, unit_results: list[dict]) -> StatementResult:
