@@ -602,9 +602,12 @@ theorem(
     source=f"reviewers' question on {SOURCE_LL}: is ℒ(θ₀) < ℓ(0) reached from random and small starts",
     system=random_starts(("sqrelu",)), conclusion="hit_time <= 100", expect="fails",
     notes=START + "A finite-horizon claim, so a measured run can refute it: some Gaussian starts of the grid (the three-point "
-          "data set) are still above ℓ(0) at t = 10⁴ in both runs (hit_time is min(τ, 10⁴)), i.e. the flow has "
-          "settled near a point that does not classify the data (width 3, K = 3). Whether it gets below ℓ(0) ever "
-          "is not decided here; that it does not by t = 100, or by 10⁴, is measured. So Lyu–Li's hypothesis is not "
+          "data set) are still above ℓ(0) at t = 10⁴ in both runs (hit_time is min(τ, 10⁴)). On the shrunk witness "
+          "(σ = 1/16, seed 0) the run shows why (measured): the only unit with a negative output weight is inactive "
+          "on every point, so it receives no gradient (ReLU²'s derivative vanishes there), the other units cannot "
+          "give the negative point a positive margin, its margin stays at 0 and ℒ decreases to ℓ(0) from above. "
+          "Whether some start of this kind gets below ℓ(0) ever is not decided here; that it does not by t = 100, "
+          "or by 10⁴, is measured. So Lyu–Li's hypothesis is not "
           "reached from every random start of a non-linear net: their results are conditional on it.",
 )
 theorem(
@@ -618,6 +621,17 @@ theorem(
           "start (exact SVM, balls): the answer to 'does the limit depend on the start' is no for K = 1. Rate form 1/H "
           "(H = log t): w(t) = w_SVM·log t + O(1) (Soudry, Hoffer, Nacson, Gunasekar & Srebro, JMLR 2018, Thm 3, "
           "for almost every data set), so γ̄ = (log t + O(1))/(‖w_SVM‖log t + O(1)) = γ⋆ + O(1/log t).",
+    figures=(figure_start_margins,),
+)
+theorem(
+    "LL-REV-START-LINMARGIN",
+    title="(reviewers) From every Gaussian start a depth-2 linear net's normalised margin → γ⋆K^{−K/2} (start-independent)",
+    source=f"reviewers' question on {SOURCE_LL}: dependence of the limit on the start; {SOURCE_JT}, deep linear "
+           "networks (THEOREMS.md JT-LIN, derived)",
+    system=random_start_flows(("linear",), ("exp",)), conclusion="limit(gamma_bar) == gamma_star*K**(-K/2)",
+    notes=ASYMPTOTIC + " From the hand-over of LL-REV-START-SVM. As JT-LIN-MARGIN, whose limit does not involve the "
+          "start: the end-to-end vector's direction tends to u_SVM and the layers balance, so γ̄ → γ⋆K^{−K/2} from "
+          "every start that gets below ℓ(0). Generic extrapolation (no rate in the paper).",
     figures=(figure_start_margins,),
 )
 theorem(
