@@ -215,5 +215,5 @@ def test_instance_time_limit_also_fires_outside_the_main_thread():
 def test_the_targeting_score_ignores_round_off():
     from checker.search import _target_score
     assert _target_score(-0.1234567, 1e-17) == _target_score(-0.1234568, 1e-17) == 0.123  # rounding-level twins
-    assert _target_score(2e-30, 1e-31) == 0.0 and _target_score(0.0, 0.0) == 0.0  # inside ten times its error
+    assert _target_score(2e-30, 1e-30) == 0.0 and _target_score(0.0, 0.0) == 0.0  # inside ten times its error
     assert _target_score(float("nan"), 0.0) == 0.0 and _target_score(-1e400, 0.0) == 1e300
