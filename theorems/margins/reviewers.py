@@ -17,6 +17,9 @@ reach a fraction of the exact SVM margin ``γ⋆``).
 family's ladder (directional convergence and alignment judged numerically); :func:`cubic_unit_limits`:
 a linear unit with a cubic residual branch whose flow stops at a finite point, where alignment fails
 in closed form.
+
+The statements (LL-REV-*, JT-REV-* and their mutations) are declared at the end of this module, each
+with what it answers and how it is measured in its notes.
 """
 from __future__ import annotations
 
@@ -28,8 +31,10 @@ from typing import Any
 import numpy as np
 from flint import arb, arb_mat, fmpq
 from hypothesis import strategies as st
+from scipy.integrate import LSODA
+from scipy.optimize import brentq
 
-from checker import Enclosure, MeasurementError, Precision, System, system_family
+from checker import Enclosure, MeasurementError, Precision, System, system_family, theorem
 from checker.arith import rational, rational_array, rational_str, working_precision
 from checker.cache import shared
 from checker.classification import Classification, planted_points, scaled_below_threshold
@@ -40,16 +45,14 @@ from checker.quantities import quantity
 from checker.strategies import vectors
 from checker.svm import exact_dot
 
-from .flows import FLOW_QUANTITIES, TRAJECTORY_QUANTITIES, data_svm, flow_trajectory
-from checker import theorem
-
 from .figures import figure_gd_steps, figure_start_margins
+from .flows import FLOW_QUANTITIES, TRAJECTORY_QUANTITIES, data_svm, flow_trajectory
 from .instances import ASYMPTOTIC, DEGREE, LOSSES, SOURCE_JT, SOURCE_LL, classification_scope, exact_problem, floats, network
 
 # ------------------------------------------------------------------------------ (a) random starts
 #
-# The start grid: two fixed separable data sets (the figures' four points, and three points whose
-# SVM has two support vectors), Gaussian starts of scale σ with fixed seeds.  A grid, not a search:
+# The start grid: two fixed separable data sets (the figures' four points, and three points in
+# the plane), Gaussian starts of scale σ with fixed seeds.  A grid, not a search:
 # each start costs a flow to log t = 10⁶, and the question is how the results depend on the start.
 
 START_DATA = (
@@ -95,9 +98,6 @@ def _first_crossing(problem: Classifier, theta0: np.ndarray, levels: tuple[float
     falls to ``log ℓ(0) − level`` for every ``level`` (located on the dense output by Brent's
     method), ``t = 10⁴`` or :data:`HITTING_STEPS` steps: ``(t, θ)`` per level, None when not reached
     (a spent budget before ``t = 10⁴`` raises: the hitting time is then undecided)."""
-    from scipy.integrate import LSODA
-    from scipy.optimize import brentq
-
     log_ell0 = math.log(problem.loss.ell0)
     value = lambda w, level: problem.log_loss(w) - log_ell0 + level  # noqa: E731
     found: list[tuple[float, np.ndarray] | None] = [(0.0, theta0) if value(theta0, lv) < 0 else None for lv in levels]
@@ -132,7 +132,10 @@ class Hitting:
         run, check = (_first_crossing(problem, theta0, (0.0, float(HANDOFF)), rtol) for rtol in (1e-10, 1e-7))
         times = [math.inf if r[0] is None else r[0][0] for r in (run, check)]
         self.tau = times[0]
-        self.tau_error = abs(times[0] - times[1]) + 1e-12 * (1 + times[0]) if math.isfinite(times[0]) else 0.0
+        if math.isinf(times[0]) and math.isinf(times[1]):
+            self.tau_error = 0.0  # neither run gets there by t = 10⁴
+        else:  # infinite when only one run gets there: undecided
+            self.tau_error = abs(times[0] - times[1]) + 1e-12 * (1 + times[0])
         self.theta = None if run[1] is None else run[1][1]
 
 
