@@ -120,8 +120,11 @@ def _summary(results: list[StatementResult]) -> str:
     return " · ".join(parts + [f"{n} {v}" for v, n in counts.items() if n and v not in ORDER[:3]])
 
 
-def index_markdown(results: list[StatementResult], profile: Profile, seed: int, seconds: float) -> str:
-    """The index page: verdict counts, then one row per theorem and per mutated claim."""
+def index_markdown(results: list[StatementResult], profile: Profile, seed: int, seconds: float,
+                   origins: dict[str, str] | None = None) -> str:
+    """The index page: verdict counts, then one row per theorem and per mutated claim, then the
+    reviewers' questions (ids ``…-REV-…``) grouped by the module family that states them
+    (``origins``: id -> defining module), each group with the command that re-checks it."""
     theorems = [r for r in results if r.expect == "holds"]
     mutations = [r for r in results if r.expect == "fails"]
     blind = [r.id for r in results if _get(r, "discriminates") is False]
@@ -153,9 +156,22 @@ def index_markdown(results: list[StatementResult], profile: Profile, seed: int, 
     reviewers = [r for r in results if "-REV-" in r.id]
     if reviewers:
         lines += ["## Reviewers' questions", "", "The papers' reviewers' open questions, answered as statements "
-                  "(ids `…-REV-…`; the rows above, listed here together):", "",
-                  *(f"- [{r.id}]({r.id}.md) — {_cell(r.title)}: **{r.verdict.value}**" for r in reviewers), ""]
+                  "(ids `…-REV-…`; the rows above, listed here together by the family that states them):", ""]
+        groups: dict[str, list[StatementResult]] = {}
+        for r in reviewers:
+            groups.setdefault(_family((origins or {}).get(r.id, "")), []).append(r)
+        for family, rows in groups.items():
+            patterns = " ".join(dict.fromkeys(f"'{r.id.split('-REV-')[0]}-REV-*'" for r in rows))
+            lines += [*([f"### {family}", ""] if family else []),
+                      *(f"- [{r.id}]({r.id}.md) — {_cell(r.title)}: {verdict_label(r)}" for r in rows), "",
+                      f"Re-check: `python -m checker check {patterns} --profile {profile.name}`", ""]
     return "\n".join(lines)
+
+
+def _family(origin: str) -> str:
+    """The family a defining module belongs to: ``theorems.margins.reviewers`` -> ``theorems.margins``;
+    a conjecture file is its own family."""
+    return ".".join(origin.split(".")[:2]) if not origin.endswith(".py") else origin
 
 
 def _twins_verdict(r: StatementResult, twins: list[dict]) -> str:
@@ -511,7 +527,7 @@ def write_reports(targets: list[str], profile: Profile, seed: int, out: str, *, 
         raise
     by_id = {**kept, **{r.id: r for r in fresh}}
     results = [by_id[s.id] for s in stmts]
-    index = index_markdown(results, profile, seed, sum(r.seconds for r in results))
+    index = index_markdown(results, profile, seed, sum(r.seconds for r in results), {s.id: s.origin for s in stmts})
     if errors:
         index += "\n## Load errors\n\n" + "\n".join(f"- {e}" for e in errors) + "\n"
     publish(outdir, {s.id: (s, by_id[s.id]) for s in stmts}, index, results, reuse=reuse, jobs=jobs, executor=executor)
