@@ -402,8 +402,7 @@ BIAS_ARCHS = ("linear",)  # squared ReLU with biases (top degree 3) was tried: L
 def bias_network(inst: dict) -> MLP:
     """A two-layer net ``Σ_j a_jφ(⟨v_j, x⟩ + b_j) + c`` with hidden and output biases (``φ`` linear:
     :data:`BIAS_ARCHS`), top degree 2 and not homogeneous (``a_j b_j`` has degree 2, ``c`` degree 1)."""
-    act = activation("linear" if inst["arch"] == "linear" else "relu2")
-    return MLP((len(inst["X"][0]), inst["width"], 1), (act,), bias=True)
+    return MLP((len(inst["X"][0]), inst["width"], 1), (activation(inst["arch"]),), bias=True)
 
 
 def bias_problem(inst: dict) -> Classification:
