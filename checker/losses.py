@@ -51,6 +51,20 @@ class Loss:
         """``log ℒ = log Σ_n ℓ(q_n)``."""
         return float(logsumexp(self.log_terms(np.asarray(q, dtype=float))))
 
+    def normalised_derivatives(self, q: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        """``log ℒ``, ``ℓ'(q_n)/ℒ`` and ``ℓ''(q_n)/ℒ`` from classification margins, each ratio computed
+        as the exponential of a difference of logs, so finite however small ``ℒ`` is: for exp
+        ``ℓ' = -ℓ``, ``ℓ'' = ℓ`` (``-softmax(-q)`` and ``softmax(-q)``); for logistic
+        ``log(-ℓ'(q)) = -log(1 + e^q)`` and ``log ℓ''(q) = -log(1 + e^q) - log(1 + e^{-q})``."""
+        terms = self.log_terms(q)
+        top = float(terms.max())
+        log_total = top + math.log(float(np.exp(terms - top).sum()))
+        if self.name == "exp":
+            p = np.exp(terms - log_total)
+            return log_total, -p, p
+        log_g = -np.logaddexp(0.0, q)
+        return log_total, -np.exp(log_g - log_total), np.exp(log_g - np.logaddexp(0.0, -q) - log_total)
+
     def g(self, q: np.ndarray) -> np.ndarray:
         """``g(q) = -ℓ'(q)``: ``e^{-q}`` or ``1/(1 + e^{q})``."""
         return np.exp(-q) if self.name == "exp" else expit(-q)

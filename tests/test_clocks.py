@@ -13,6 +13,7 @@ from checker.dynamics import gradient_descent, gradient_flow
 from checker.integrators import Solution, iterate, solve
 from checker.losses import loss
 from checker.nets import MLP, Conv1D, activation
+from flint import fmpq
 from checker.objectives import Objective
 
 X = np.array([[1.0, 0.5], [2 / 3, -1.0], [-1.0, 1 / 3], [-0.5, -1.0]])
@@ -71,7 +72,7 @@ def test_clocks_agree_with_naive_t_integration(case: str, clock: str) -> None:
 
 def test_clocks_agree_with_each_other_far_out() -> None:
     """Loss-normalised time and arc length give the same path to log t = 10⁴, within the run's
-    and its LSODA check's difference."""
+    and its check's difference (BDF at a tenth of the tolerance)."""
     prob, theta0 = problem("relu2")
     ladder = horizon_ladder(1e4, 4)
     flow = checked_flow(prob, theta0, ladder, rtol=1e-9)
@@ -167,3 +168,81 @@ def test_start_with_an_astronomically_small_loss() -> None:
     frozen = run.logt < -prob.log_loss(theta) - 40
     assert frozen[0] and np.allclose(run.thetas[frozen], theta, rtol=1e-12)
     assert run.logt == pytest.approx(horizon_ladder(1e3, 2))
+
+
+def _kernel_cases() -> list[tuple[str, Classifier, np.ndarray]]:
+    relu, theta = problem("relu")
+    smooth, theta2 = problem("relu2", "logistic")
+    deep = Classifier(MLP((2, 2, 2, 1), (activation("linear"),) * 2), X, Y, loss("logistic"))
+    leaky = Classifier(MLP((2, 3, 1), (activation("leaky_relu", slope=fmpq(1, 5), at_zero=fmpq(1, 5)),)), X, Y,
+                       loss("exp"))
+    return [("relu", relu, theta), ("relu2-logistic", smooth, theta2),
+            ("deep-linear", deep, np.array([1.0, 0.5, -0.5, 1.0, 0.75, -0.25, 0.5, 1.0, 1.0, -0.5])),
+            ("leaky", leaky, theta), ("conv", conv_problem(), CONV_THETA)]
+
+
+@pytest.mark.parametrize("case", range(5))
+def test_kernels_agree_with_the_network_stack(case: int) -> None:
+    """The vectorised margin kernels (checker.margin_kernels) against the generic network code: margins,
+    ∇ of Σc_n q_n, the per-point gradients and the weighted Hessian Σc_n∇²q_n (nets.hvps, one dual pass)."""
+    from checker.margin_kernels import NetworkKernel
+    name, prob, theta = _kernel_cases()[case]
+    fast, slow = prob.kernel, NetworkKernel(prob.net, prob.X, prob.y)
+    assert type(fast) is not NetworkKernel
+    c = np.linspace(-1.0, 1.0, prob.X.shape[0])
+    pf, ps = fast.forward(theta), slow.forward(theta)
+    np.testing.assert_allclose(pf.q, ps.q, rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(fast.gradient(pf, c), slow.gradient(ps, c), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(fast.jacobian(pf), slow.jacobian(ps), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(fast.hessian(pf, c), slow.hessian(ps, c), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("clock", ["loss", "arc"])
+@pytest.mark.parametrize("case", range(5))
+def test_exact_jacobian_against_differences(case: int, clock: str) -> None:
+    """The clock field's exact Jacobian (ClockField.jacobian) against central differences of the
+    field, at a state of the flow (log t ≈ 1.5, before the ReLU flows reach a sliding surface, across
+    which the field is only continuous) on its piece (kinks: the side's selections)."""
+    from checker.clocks import ClockField, FlowRun
+    name, prob, theta = _kernel_cases()[case]
+    run = FlowRun(prob, theta)
+    run.trajectory(horizon_ladder(1.5, 2, first=1.0))
+    assert not run.piece.sliding
+    field, state = ClockField(prob, clock, run.piece), run.state.copy()
+    J = field.jacobian(0.0, state)
+    fd = np.empty_like(J)
+    for k in range(state.size):
+        h = 1e-6 * max(1.0, abs(state[k]))
+        up, down = state.copy(), state.copy()
+        up[k] += h
+        down[k] -= h
+        fd[:, k] = (field(0.0, up) - field(0.0, down)) / (2 * h)
+    np.testing.assert_allclose(J, fd, rtol=1e-5, atol=1e-7 * max(1.0, np.abs(fd).max()))
+
+
+def test_long_horizon_finishes() -> None:
+    """To log t = 10⁸ (ℓ = log(1 + log t) as the state; past 10⁷ the tolerance is the field's noise
+    floor 4ε·log t, checker.clocks.noise_floor): a smooth and a kinked flow finish, finite, with
+    q_min/log t → 1 (LL-T4.3) and the rungs where asked."""
+    for prob, theta0 in (problem("relu2"), crossing_problem()):
+        ladder = horizon_ladder(1e8, 1)
+        run = integrate_flow(prob, theta0, ladder, rtol=1e-8)
+        assert np.all(np.isfinite(run.thetas)) and np.all(np.isfinite(run.path))
+        np.testing.assert_allclose(run.logt, ladder, rtol=1e-9)
+        assert prob.margins(run.thetas[-1]).min() / run.logt[-1] == pytest.approx(1.0, abs=1e-6)
+        assert run.rtol > 1e-8  # the last decade at the noise floor
+
+
+def test_escalation_continues_the_shared_runs() -> None:
+    """A ladder that extends an earlier one continues the shared runs (checker.clocks.flow_run): on
+    the common rungs the values are the same numbers as a fresh run's, and the extension costs only
+    the new decade's steps."""
+    prob, theta0 = problem("relu2")
+    short, long = horizon_ladder(1e3, 4), horizon_ladder(1e4, 4)
+    first = checked_flow(prob, theta0, short, rtol=1e-8)
+    second = checked_flow(prob, theta0, long, rtol=1e-8)
+    fresh = integrate_flow(prob, theta0, long, rtol=1e-8)
+    np.testing.assert_array_equal(second.run.thetas, fresh.thetas)
+    np.testing.assert_array_equal(second.run.path, fresh.path)
+    np.testing.assert_array_equal(np.asarray(first.thetas), second.run.thetas[:len(short)])
+    assert second.run.steps == fresh.steps and first.run.steps < second.run.steps

@@ -103,7 +103,8 @@ def flow_trajectory(inst: dict, precision: Precision, names: frozenset[str]) -> 
     """The instance's gradient flow on the geometric ladder ``log t = 10·10^{k/4}`` up to
     :func:`checker.clocks.ladder_top` (``10⁶``, ``10⁷`` from escalation level 1), the requested
     :data:`TRAJECTORY_QUANTITIES` on every rung as estimates whose radius is the difference between
-    the BDF run and its LSODA check plus float64 rounding (:meth:`checker.clocks.CheckedFlow.ladder`).
+    the BDF run and its check (BDF at a tenth of the tolerance) plus float64 rounding
+    (:meth:`checker.clocks.CheckedFlow.ladder`).
     The pair of runs is shared by every statement on the instance (:func:`checker.clocks.checked_flow`
     is memoised).  An escalated run that fails or takes more than ``ESCALATION_STEPS`` solver steps returns the
     first level's ladder, on which the limit stays undecided."""
@@ -137,11 +138,11 @@ FLOW_STRATEGY = classification_instances(ARCHS, LOSSES)
 def margin_flows(archs: tuple[str, ...] = ARCHS, requirement: str = "") -> System:
     """Gradient flow of homogeneous classifiers (THEOREMS.md §0.4 instances) on the ladder of
     :func:`flow_trajectory`: ``log t = 10 … 10⁶`` (``10⁷`` on escalation) in the rescaled
-    loss-normalised clock with ``log t`` as a state (:mod:`checker.clocks`: BDF with a
-    margin-scaled difference Jacobian, the Filippov flow on ReLU kinks), 4 rungs per decade,
-    checked by LSODA.  Statements take limits of its :data:`TRAJECTORY_QUANTITIES` along the
-    ladder (``limit(qmin/logt) == 1``); its ordinary quantities are ``K`` and, for deep linear
-    nets, ``gamma_star``.
+    loss-normalised clock with ``log t`` as a state (:mod:`checker.clocks`: BDF with the exact
+    Jacobian, the Filippov flow on ReLU kinks), 4 rungs per decade, checked by BDF at a tenth of the
+    tolerance.  Statements take limits of its :data:`TRAJECTORY_QUANTITIES` along the ladder
+    (``limit(qmin/logt) == 1``); its ordinary quantities are ``K`` and, for deep linear nets,
+    ``gamma_star``.
 
     Every such system draws from the same strategy (all architectures, both losses), so the
     asymptotic statements share their trajectories; architectures outside ``archs`` are out of
@@ -167,7 +168,8 @@ def margin_flows(archs: tuple[str, ...] = ARCHS, requirement: str = "") -> Syste
                   "Φ positively K-homogeneous (no biases, homogeneous activations) (A2)",
                   "gradient flow; on ReLU kinks the Clarke (Filippov) flow")
     return System(f"margin_flows({'+'.join(archs)})",
-                  "gradient-flow trajectories on a ladder of log t to 1e6 in a reparametrised clock, BDF checked by LSODA",
+                  "gradient-flow trajectories on a ladder of log t to 1e6 in a reparametrised clock, "
+                  "BDF checked by BDF at a tenth of its tolerance",
                   FLOW_QUANTITIES, FLOW_STRATEGY, measure, scope,
                   hypotheses + ((requirement,) if requirement else ()), {"archs": archs},
                   trajectory=flow_trajectory, trajectory_quantities=TRAJECTORY_QUANTITIES,
