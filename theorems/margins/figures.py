@@ -126,7 +126,7 @@ def figure_start_margins(path: Path) -> str:
     from .reviewers import SCALES, SEEDS, START_DATA, handed_over, start_instance  # reviewers imports this module
     fig, ax = axes()
     lines, ends = [], {}
-    for name, marker in (("predictor", "o"), ("linear", "s"), ("sqrelu", "^")):
+    for name, marker in (("predictor", "o"), ("linear", "s"), ("relu", "v"), ("sqrelu", "^")):
         for seed in SEEDS:
             sig, top = [], []
             for sigma in SCALES:

@@ -31,8 +31,6 @@ from typing import Any
 import numpy as np
 from flint import arb, arb_mat, fmpq
 from hypothesis import strategies as st
-from scipy.integrate import LSODA
-from scipy.optimize import brentq
 
 from checker import Enclosure, MeasurementError, Precision, System, system_family, theorem
 from checker.arith import rational, rational_array, rational_str, working_precision
@@ -90,53 +88,44 @@ def start_instances(archs: tuple[str, ...], losses: tuple[str, ...] = LOSSES) ->
 
 
 HITTING_STEPS = 20_000  # solver steps per run of the hitting phase (a work budget, not a clock)
-
-
-def _first_crossing(problem: Classifier, theta0: np.ndarray, levels: tuple[float, ...], rtol: float
-                    ) -> list[tuple[float, np.ndarray] | None]:
-    """Gradient flow ``θ̇ = −∇ℒ`` from ``θ₀`` (LSODA at ``rtol``, stepped here) until ``log ℒ`` first
-    falls to ``log ℓ(0) − level`` for every ``level`` (located on the dense output by Brent's
-    method), ``t = 10⁴`` or :data:`HITTING_STEPS` steps: ``(t, θ)`` per level, None when not reached
-    (a spent budget before ``t = 10⁴`` raises: the hitting time is then undecided)."""
-    log_ell0 = math.log(problem.loss.ell0)
-    value = lambda w, level: problem.log_loss(w) - log_ell0 + level  # noqa: E731
-    found: list[tuple[float, np.ndarray] | None] = [(0.0, theta0) if value(theta0, lv) < 0 else None for lv in levels]
-    solver = LSODA(lambda t, w: -problem.gradient(w), 0.0, theta0, HORIZON_T, rtol=rtol, atol=rtol)
-    steps = 0
-    while any(f is None for f in found) and solver.status == "running":
-        solver.step()
-        steps += 1
-        if solver.status == "failed" or not np.all(np.isfinite(solver.y)):
-            raise MeasurementError(f"hitting-phase integration failed at t = {solver.t:.4g}")
-        dense = solver.dense_output()
-        for i, lv in enumerate(levels):
-            if found[i] is None and value(solver.y, lv) < 0:
-                t = brentq(lambda s: value(dense(s), lv), solver.t_old, solver.t, xtol=1e-14 * (1 + solver.t))
-                found[i] = (t, dense(t))
-        if steps >= HITTING_STEPS and any(f is None for f in found):
-            raise MeasurementError(f"hitting phase: {HITTING_STEPS} solver steps spent by t = {solver.t:.4g} "
-                                   f"with ℒ = {math.exp(problem.log_loss(solver.y)):.4g} (undecided)")
-    return found
+HITTING_RUNGS = 100  # rungs per decade of log t in the hitting phase: τ is bracketed to a relative width ≈ 2.3%·log t
 
 
 class Hitting:
-    """The hitting phase of one start: gradient flow in its own time ``t`` from ``θ₀``
-    (:func:`_first_crossing`, rtol 1e-10, checked by a run at 1e-7): ``tau``, the first time with
-    ``ℒ(θ(τ)) = ℓ(0)`` (``inf`` when not by ``t = 10⁴``), ``tau_error``, the two runs' difference
-    plus the root tolerance, and ``theta``, the parameters at the first time ``ℒ = e^{-1/64}ℓ(0)``
-    (the hand-over; None when not reached)."""
+    """The hitting phase of one start: gradient flow from ``θ(t=1) = θ₀`` (the Clarke/Filippov flow on
+    ReLU kinks) by :func:`checker.clocks.checked_flow` in the arc-length clock (defined while
+    ``ℒ ≥ 1``, unlike the loss clock), BDF at rtol 1e-10 checked by LSODA, sampled on 100 rungs per
+    decade of ``log t`` from ``10⁻³`` to ``log(1 + 10⁴)``.  ``tau`` is the first time ``τ = t − 1``
+    with ``ℒ(θ(t)) ≤ ℓ(0)``, bracketed between consecutive rungs of both runs (``tau`` the bracket's
+    midpoint, ``tau_error`` its half-width; ``inf`` when neither run gets there by ``τ = 10⁴``;
+    undecided, infinite error, when only one does); ``theta`` the run's parameters at the first rung with
+    ``ℒ ≤ e^{-1/64}ℓ(0)`` (the hand-over; None when not reached)."""
 
     def __init__(self, inst: dict):
         problem = floats(exact_problem({**inst, "theta": inst["theta0"]}))
         theta0 = np.array([float(Fraction(c)) for c in inst["theta0"]])
-        run, check = (_first_crossing(problem, theta0, (0.0, float(HANDOFF)), rtol) for rtol in (1e-10, 1e-7))
-        times = [math.inf if r[0] is None else r[0][0] for r in (run, check)]
-        self.tau = times[0]
-        if math.isinf(times[0]) and math.isinf(times[1]):
-            self.tau_error = 0.0  # neither run gets there by t = 10⁴
-        else:  # infinite when only one run gets there: undecided
-            self.tau_error = abs(times[0] - times[1]) + 1e-12 * (1 + times[0])
-        self.theta = None if run[1] is None else run[1][1]
+        log_ell0 = math.log(problem.loss.ell0)
+        if problem.log_loss(theta0) <= log_ell0 - float(HANDOFF):
+            self.tau, self.tau_error, self.theta = 0.0, 0.0, theta0
+            return
+        ladder = horizon_ladder(math.log1p(HORIZON_T), HITTING_RUNGS, first=1e-3)
+        try:
+            flow = checked_flow(problem, theta0, ladder, clock="arc", rtol=1e-10, max_steps=HITTING_STEPS)
+        except FlowError as exc:
+            raise MeasurementError(f"hitting phase undecided: {exc}") from None
+        brackets = []
+        for run in (flow.run, flow.check):
+            k = next((i for i, th in enumerate(run.thetas) if problem.log_loss(th) <= log_ell0), None)
+            brackets.append(None if k is None else (math.expm1(ladder[k - 1]) if k else 0.0, math.expm1(ladder[k])))
+        if brackets[0] is None and brackets[1] is None:
+            self.tau, self.tau_error = math.inf, 0.0
+        elif brackets[0] is None or brackets[1] is None:
+            self.tau, self.tau_error = math.inf, math.inf
+        else:
+            low, high = min(b[0] for b in brackets), max(b[1] for b in brackets)
+            self.tau, self.tau_error = (low + high) / 2, (high - low) / 2
+        handoff = next((th for th in flow.run.thetas if problem.log_loss(th) <= log_ell0 - float(HANDOFF)), None)
+        self.theta = handoff
 
 
 @shared()
@@ -156,9 +145,9 @@ def handed_over(inst: dict) -> dict | None:
 
 START_QUANTITIES = {q.name: q for q in (
     DEGREE,
-    quantity("hit_time", "min(τ, 10⁴), τ the first time with ℒ(θ(τ)) = ℓ(0) along gradient flow from θ₀ (0 "
-             "when ℒ(θ₀) < ℓ(0)): measured, LSODA at rtol 1e-10, error the difference to a "
-             "run at 1e-7", r"\tau_{\ell(0)}", "estimate"),
+    quantity("hit_time", "min(τ, 10⁴), τ the first time with ℒ(θ(τ)) ≤ ℓ(0) along gradient flow from θ₀ (0 "
+             "when ℒ(θ₀) ≤ e^{-1/64}ℓ(0)): measured, bracketed between rungs of a BDF run and its LSODA check "
+             "(Hitting)", r"\tau_{\ell(0)}", "estimate"),
     quantity("hit_upper", "linear predictor: ‖w₀ − c·w_SVM‖²/ℓ(0), c = ℓ^{-1}(ℓ(0)/(2N)) (the convex "
              "gradient-flow bound with the comparator c·w_SVM)", r"\bar\tau"),
     quantity("hit_lower", "linear predictor: max(0, 1/ℓ(0) − 1/ℒ(w₀))/R², R = max_n‖x_n‖ (from ‖∇ℒ‖ ≤ Rℒ)",
@@ -205,8 +194,8 @@ def random_starts(archs: tuple[str, ...] = ("predictor",), losses: tuple[str, ..
         if "hit_time" in names:
             h = hitting(inst)
             censored = " (not reached by t = 10⁴: censored, τ > 10⁴)" if math.isinf(h.tau) else ""
-            out["hit_time"] = Enclosure.estimate(min(h.tau, HORIZON_T), h.tau_error, censored + "LSODA at rtol 1e-10, crossing located on "
-                                                 "its dense output; radius the difference to rtol 1e-7")
+            out["hit_time"] = Enclosure.estimate(min(h.tau, HORIZON_T), h.tau_error, censored + "arc-length clock, BDF "
+                                                 "at rtol 1e-10 checked by LSODA; radius the half-width of the bracket")
         if names & {"hit_upper", "hit_lower"}:
             if inst["name"] != "predictor":
                 raise MeasurementError("the hitting-time bounds are derived for the linear predictor only")
@@ -548,10 +537,11 @@ def cubic_unit_limits(losses: tuple[str, ...] = LOSSES) -> System:
 # and how do the later results depend on the start; (b) discrete-time step counts; (c) a
 # non-homogeneous network where directional convergence holds, and one where alignment fails.
 
-START = ("Measured, not proved: gradient flow in its own time t from θ₀ = σ·N(0, I) (rounded to 2⁻¹², σ ∈ {1/16, 1/4, 1}, "
-         "seeds 0–2, on two fixed separable data sets; a grid, because each start is a run), integrated by LSODA at "
-         "rtol 1e-10 and again at 1e-7; the first crossing of ℒ = ℓ(0) is located on the dense output, and its "
-         "error is the two runs' difference. ")
+START = ("Measured, not proved: gradient flow from θ₀ = σ·N(0, I) (rounded to 2⁻¹², σ ∈ {1/16, 1/4, 1}, seeds 0–2, on "
+         "two fixed separable data sets; a grid, because each start is a run), the Clarke/Filippov flow on ReLU kinks, "
+         "integrated by checker.clocks.checked_flow in the arc-length clock (BDF at rtol 1e-10, checked by LSODA) "
+         "and sampled on 100 rungs per decade of log t; the first time ℒ ≤ ℓ(0) is bracketed between rungs of both "
+         "runs (the error is the bracket's half-width, about 1% of τ). ")
 
 theorem(
     "LL-REV-START-LIN-UP",
@@ -595,25 +585,24 @@ theorem(
           "saddle, and the escape time from scale σ grows like log(1/σ) for K = 2 and like σ^{2−K} for K ≥ 3). The horizon "
           "100 is part of the claim; a start that does not get there (a dead ReLU start, a stationary point above "
           "ℓ(0)) refutes it by a finite-horizon measurement, which is legitimate for a finite-horizon claim "
-          "(LL-REV-START-SQRELU). A start whose run spends 20,000 solver steps before t = 10⁴ is undecided (error). "
-          "Two-layer ReLU starts are not checked: the plain field chatters on kinks before ℒ < ℓ(0) (a Filippov "
-          "hitting phase is left to do). The figure of LL-REV-START-SVM shows where the runs go afterwards. *Does not "
+          "(LL-REV-START-NONLIN). A start whose run spends 20,000 solver steps before t = 10⁴ is undecided (error). "
+          "The figure of LL-REV-START-SVM shows where the runs go afterwards. *Does not "
           "discriminate (twins):* the horizon 100 is a round number well above the measured τ, so its twins (other "
-          "horizons) hold too; the refuted claim of the same form is LL-REV-START-SQRELU.",
+          "horizons) hold too; the refuted claim of the same form is LL-REV-START-NONLIN.",
 )
 theorem(
-    "LL-REV-START-SQRELU",
-    title="(reviewers) Two-layer squared-ReLU nets from Gaussian starts reach ℒ < ℓ(0) by t = 100 (refuted, measured)",
+    "LL-REV-START-NONLIN",
+    title="(reviewers) Two-layer ReLU and squared-ReLU nets from Gaussian starts reach ℒ < ℓ(0) by t = 100 (refuted, measured)",
     source=f"reviewers' question on {SOURCE_LL}: is ℒ(θ₀) < ℓ(0) reached from random and small starts",
-    system=random_starts(("sqrelu",)), conclusion="hit_time <= 100", expect="fails",
-    notes=START + "A finite-horizon claim, so a measured run can refute it: some Gaussian starts of the grid (the three-point "
-          "data set) are still above ℓ(0) at t = 10⁴ in both runs (hit_time is min(τ, 10⁴)). On the shrunk witness "
-          "(σ = 1/16, seed 0) the run shows why (measured): the only unit with a negative output weight is inactive "
-          "on every point, so it receives no gradient (ReLU²'s derivative vanishes there), the other units cannot "
-          "give the negative point a positive margin, its margin stays at 0 and ℒ decreases to ℓ(0) from above. "
-          "Whether some start of this kind gets below ℓ(0) ever is not decided here; that it does not by t = 100, "
-          "or by 10⁴, is measured. So Lyu–Li's hypothesis is not "
-          "reached from every random start of a non-linear net: their results are conditional on it.",
+    system=random_starts(("relu", "sqrelu")), conclusion="hit_time <= 100", expect="fails",
+    notes=START + "A finite-horizon claim, so a measured run can refute it: some Gaussian starts of the grid (the "
+          "three-point data set) are still above ℓ(0) at t = 10⁴ in both runs (hit_time is min(τ, 10⁴)). For one of "
+          "them (squared ReLU, σ = 1/16, seed 0, exponential loss) the run shows why (measured): the only unit with "
+          "a negative output weight is inactive on every point, so it receives no gradient, the other units cannot "
+          "give the negative point a positive margin, its margin stays at 0 and ℒ decreases to ℓ(0) from above; "
+          "the ReLU start with the same σ and seed (the witness the search shrinks to) fails the same way. Whether such a start gets below ℓ(0) ever is not decided "
+          "here; that it does not by t = 100, or by 10⁴, is measured. So Lyu–Li's hypothesis is not reached from "
+          "every random start of a non-linear net: their results are conditional on it.",
 )
 theorem(
     "LL-REV-START-SVM",
@@ -643,7 +632,7 @@ theorem(
     "LL-REV-START-KKT",
     title="(reviewers) From Gaussian starts, limit directions of deep nets are still KKT points of (P)",
     source=f"reviewers' question on {SOURCE_LL}, Thm 4.4: results from random starts",
-    system=random_start_flows(("linear", "sqrelu"), ("exp",)), conclusion="limit(kkt) == 0",
+    system=random_start_flows(("linear", "relu", "sqrelu"), ("exp",)), conclusion="limit(kkt) == 0",
     notes=ASYMPTOTIC + " From the hand-over of LL-REV-START-SVM (Gaussian starts of the grid, exponential loss). "
           "Thm 4.4 needs only ℒ < ℓ(0) at some time, so it applies from the hand-over; the KKT point reached depends "
           "on the start for K ≥ 2 (the figure: the measured γ̄ at log t = 10⁶ against σ and the seed).",
@@ -653,7 +642,7 @@ theorem(
     "JT-REV-START-DIR",
     title="(reviewers) From Gaussian starts, θ/‖θ‖ still converges (the decade change → 0)",
     source=f"reviewers' question on {SOURCE_JT}, Thm 3.1: results from random starts",
-    system=random_start_flows(("linear", "sqrelu"), ("exp",)), conclusion="limit(dtheta_decade) == 0",
+    system=random_start_flows(("linear", "relu", "sqrelu"), ("exp",)), conclusion="limit(dtheta_decade) == 0",
     notes=ASYMPTOTIC + " From the hand-over of LL-REV-START-SVM; as JT-T3.1 otherwise.",
 )
 theorem(
