@@ -56,6 +56,7 @@ from typing import Callable, Mapping
 
 import numpy as np
 from scipy.integrate import BDF, DOP853, LSODA, RK45, Radau
+from scipy.linalg.lapack import dgetrf, dgetrs
 from scipy.optimize import brentq
 
 from .arith import Enclosure
@@ -604,6 +605,8 @@ class FlowRun:
         atol = np.full(self.P + 2, self.tol)
         atol[self.P + 1] = scaled
         self.solver = SOLVERS[self.method](field, self.s, self.state, 1e300, rtol=scaled, atol=atol, **options)
+        if self.method == "BDF":
+            _lapack_lu(self.solver)
         self.kink_values = _kink_values(self.problem, self.piece) if self.problem.kinks else None
         self.armed = _armed(self.kink_values(self.state)) if self.kink_values else None
 
@@ -723,6 +726,23 @@ def shared_trajectory(problem: Classifier, theta0: np.ndarray, ladder: np.ndarra
     if not run.extends(ladder):
         run = FlowRun(problem, theta0, clock=clock, rtol=rtol, method=method)
     return run.trajectory(ladder, max_steps)
+
+
+def _lapack_lu(solver: BDF) -> None:
+    """Give a BDF solver its LU factorisations and solves straight from LAPACK (``dgetrf``,
+    ``dgetrs``): the routines ``scipy.linalg.lu_factor``/``lu_solve`` call, so the same numbers,
+    without their per-call argument checks, which cost as much as the solve on a ``(P+2)``-square
+    matrix (the matrix is finite: :func:`_finite`)."""
+
+    def lu(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        solver.nlu += 1
+        factor, pivots, _ = dgetrf(A, overwrite_a=True)
+        return factor, pivots
+
+    def solve_lu(LU: tuple[np.ndarray, np.ndarray], b: np.ndarray) -> np.ndarray:
+        return dgetrs(LU[0], LU[1], b, overwrite_b=True)[0]
+
+    solver.lu, solver.solve_lu = lu, solve_lu
 
 
 def _arc(dense: Callable[[np.ndarray], np.ndarray], a: float, b: float, P: int) -> float:
