@@ -120,14 +120,14 @@ def ladder_figure(expr: str, rate: str | None, archs: tuple[str, ...] = ("relu",
 
 
 def figure_start_margins(path: Path) -> str:
-    """The normalised margin at log t = 10⁶ against the start (reviewers' question (a)): Gaussian starts
-    of the grid (:func:`.reviewers.start_instance`, first data set, exponential loss), each run handed
+    """The normalised margin at log t = 10⁶ against the start (reviewers' question (a)): the Gaussian starts
+    of the ladder statements (:func:`.reviewers.start_instance`, first data set, seeds 0–1, exponential loss), each run handed
     over once ℒ ≤ e^{-1/64}ℓ(0) and integrated on the family's ladder."""
-    from .reviewers import SCALES, SEEDS, START_DATA, handed_over, start_instance  # reviewers imports this module
+    from .reviewers import FLOW_SEEDS, SCALES, START_DATA, handed_over, start_instance  # reviewers imports this module
     fig, ax = axes()
     lines, ends = [], {}
     for name, marker in (("predictor", "o"), ("linear", "s"), ("relu", "v"), ("sqrelu", "^")):
-        for seed in SEEDS:
+        for seed in FLOW_SEEDS:
             sig, top = [], []
             for sigma in SCALES:
                 start = handed_over(start_instance(name, 0, "exp", sigma, seed))
