@@ -4,13 +4,15 @@ and runs of gradient flow and descent.
 Network: ``x ↦ pᵀW_L⋯W_1x`` with ``W_k ∈ ℝ^{m_k × m_{k−1}}``, ``m_0 = d``, and a *fixed* readout
 ``p ∈ ℝ^{m_L}`` (``p = (1,)`` and ``m_L = 1`` for the plain network): :func:`network` is the
 :class:`checker.nets.MLP` with linear activations (inside :class:`checker.nets.FixedReadout` when
-``p ≠ (1,)``), so forward and backward passes, gradients and Dual-number Hessian-vector products
-are the one network stack of :mod:`checker.nets`.  Parameters are ``θ = net.flatten([W_1, …, W_L])``.
+``p ≠ (1,)``), so forward passes and Dual-number Hessian-vector products are the one network
+stack of :mod:`checker.nets`.  Parameters are ``θ = net.flatten([W_1, …, W_L])``.
 
 Risk: ``R(W) = ‖y − Xw‖²/n`` of the end-to-end vector ``w(W) := (pᵀW_L⋯W_1)ᵀ`` (the authors'
 convention), i.e. ``(2/n)·ℒ`` for the squared-loss :class:`checker.objectives.Objective`
-``ℒ = ½Σ_i(f(x_i) − y_i)²``.  :class:`Risk` is that oracle for :mod:`checker.dynamics`, with its
-Hessian from HVP columns; exact on rationals, balls on ``arb``.  With ``Σ = XᵀX/n``,
+``ℒ = ½Σ_i(f(x_i) − y_i)²``.  :class:`Risk` is that oracle for :mod:`checker.dynamics`: its
+gradient is the deep-linear closed form (identical to the network's on rationals), its Hessian the
+network's HVP columns (the independent measurement MC-H compares with the closed forms); exact on
+rationals, balls on ``arb``.  With ``Σ = XᵀX/n``,
 ``b = Xᵀy/n`` (:func:`checker.regression.square_loss_moments`), ``∇R¹(w) = 2(Σw − b)``.
 
 Closed forms of the paper (Marion & Chizat), in the notation ``a_kᵀ := pᵀW_L⋯W_{k+1}``
@@ -18,8 +20,10 @@ Closed forms of the paper (Marion & Chizat), in the notation ``a_kᵀ := pᵀW_L
 
 * the Jacobian ``∂w/∂W_k·Δ = B_kᵀΔᵀa_k`` and ``JJᵀ = G := Σ_k ‖a_k‖²B_kᵀB_k`` (formula (H):
   ``S = 2λ_max(GΣ)`` at global minimisers);
-* ``∇²R = Jᵀ(2Σ)J + Σ_j ∂_jR¹∇²w_j``: the Gauss–Newton term (the whole Hessian at minimisers) and
-  a Weyl bound on the residual term (:func:`residual_curvature_bound`);
+* ``∇²R = Jᵀ(2Σ)J + Σ_j ∂_jR¹∇²w_j``: the Gauss–Newton term (the whole Hessian at minimisers),
+  the whole Hessian from small factors (:func:`hessian_factors`, :func:`hessian_closed_form`: NumPy,
+  ``fmpq_mat`` or ``arb_mat`` products; the Jacobian of the gradient flow's stiff solver and the
+  certified ball Hessian) and a Weyl bound on the residual term (:func:`residual_curvature_bound`);
 * global minimisers through given upper layers, and the aligned rank-one family.
 
 Runs: gradient flow to a neighbourhood of the minimiser set (:func:`gradient_flow_to_minimiser`)
