@@ -282,7 +282,7 @@ def _spread(layers: Sequence[np.ndarray], a: Sequence[np.ndarray]) -> np.ndarray
     rows, cols = _offsets([W.size for W in layers]), _offsets(ins)
     out = _zeros((rows[-1], cols[-1]), layers[0])
     for k, (ak, W) in enumerate(zip(a, layers)):
-        out[rows[k]:rows[k + 1], cols[k]:cols[k + 1]] = np.kron(ak[:, None], _eye(W.shape[1], W))
+        out[rows[k]:rows[k + 1], cols[k]:cols[k + 1]] = (ak[:, None, None] * _eye(W.shape[1], W)).reshape(-1, W.shape[1])
     return out
 
 
@@ -342,7 +342,7 @@ def hessian_factors(layers: Sequence[np.ndarray], readout: np.ndarray, X: np.nda
         N[q_in[l]:q_in[l + 1], q_out[k]:q_out[k + 1]] = middle
     C = _zeros((q_out[-1], rows[-1]), W[0])
     for k, Bk in enumerate(B):
-        C[q_out[k]:q_out[k + 1], rows[k]:rows[k + 1]] = np.kron(_eye(outs[k], W[k]), (Bk @ g)[None, :])
+        C[q_out[k]:q_out[k + 1], rows[k]:rows[k + 1]] = (_eye(outs[k], W[k])[:, :, None] * (Bk @ g)).reshape(outs[k], -1)
     return A @ np.concatenate(B, axis=0), (X.T @ X) * scale, A, N, C
 
 
