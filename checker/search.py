@@ -425,7 +425,9 @@ class _Search:
         self.known[key] = r
         if not self.violations:
             self.drawn.append(r)
-        if r.margin is not None and r.outcome in (Outcome.HOLDS, Outcome.VIOLATED):
+        if r.margin is not None and r.outcome in (Outcome.HOLDS, Outcome.VIOLATED) and not self.stmt.trajectory_symbols:
+            # not for a limit, which skips targeting: Hypothesis's generate-phase mutator also keys on
+            # target scores, so its draws would follow measured values (and the shared ladders differ)
             hypothesis.target(_target_score(r.margin.mid, r.margin.radius), label="violation")
         if r.outcome is Outcome.VIOLATED:
             if not self.violations:
