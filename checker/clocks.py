@@ -597,6 +597,7 @@ class FlowRun:
         self.steps = self.evaluations = self.switches = 0
         self.seconds = 0.0
         self.failure: str | None = None
+        self.interrupted = False
 
     def _start(self) -> None:
         field = clock_field(self.problem, self.clock, self.piece)
@@ -630,6 +631,11 @@ class FlowRun:
         start = time.perf_counter()
         try:
             self._advance(pending, max_steps)
+        except FlowError:
+            raise
+        except BaseException:  # interrupted between a step and its bookkeeping (a time guard's async
+            self.interrupted = True  # exception): never continued, lest a rung be read off the wrong step
+            raise
         finally:
             self.seconds += time.perf_counter() - start
         rows = [self.samples[float(h)] for h in ladder]
@@ -721,9 +727,9 @@ def flow_run(problem: Classifier, theta0: np.ndarray, *, clock: str = "loss", rt
 def shared_trajectory(problem: Classifier, theta0: np.ndarray, ladder: np.ndarray, *, clock: str, rtol: float,
                       method: str, max_steps: int | None) -> Trajectory:
     """:func:`flow_run`'s trajectory on ``ladder``, or a fresh run's when the ladder does not extend
-    the rungs the shared run has passed."""
+    the rungs the shared run has passed or the shared run was interrupted."""
     run = flow_run(problem, theta0, clock=clock, rtol=rtol, method=method)
-    if not run.extends(ladder):
+    if run.interrupted or not run.extends(ladder):
         run = FlowRun(problem, theta0, clock=clock, rtol=rtol, method=method)
     return run.trajectory(ladder, max_steps)
 

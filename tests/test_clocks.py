@@ -246,3 +246,35 @@ def test_escalation_continues_the_shared_runs() -> None:
     np.testing.assert_array_equal(second.run.path, fresh.path)
     np.testing.assert_array_equal(np.asarray(first.thetas), second.run.thetas[:len(short)])
     assert second.run.steps == fresh.steps and first.run.steps < second.run.steps
+
+
+def test_an_interrupted_shared_run_is_not_continued() -> None:
+    """A shared run interrupted inside a step (the search's time guard raises asynchronously) is not
+    continued: the next request gets a fresh run, with the fresh run's values."""
+    from checker.clocks import flow_run, shared_trajectory
+    prob, theta0 = problem("relu2", "logistic")
+    ladder = horizon_ladder(1e3, 4)
+    run = flow_run(prob, theta0, clock="loss", rtol=1e-8, method="BDF")
+    field = run.problem.kernel
+
+    class Interrupt(BaseException):
+        pass
+
+    calls = {"n": 0}
+    original = type(field).forward
+
+    def flaky(self, theta):  # noqa: ANN001
+        calls["n"] += 1
+        if calls["n"] == 50:
+            raise Interrupt
+        return original(self, theta)
+
+    type(field).forward = flaky
+    try:
+        with pytest.raises(Interrupt):
+            run.trajectory(ladder)
+    finally:
+        type(field).forward = original
+    assert run.interrupted
+    again = shared_trajectory(prob, theta0, ladder, clock="loss", rtol=1e-8, method="BDF", max_steps=None)
+    np.testing.assert_array_equal(again.thetas, integrate_flow(prob, theta0, ladder, rtol=1e-8).thetas)
