@@ -20,8 +20,8 @@ Evidence (THEOREMS.md §0.2):
   JT-LIN (and -MARGIN) and JT-SQRELU are ``limit(...)`` statements over the trajectory quantities of
   :func:`margin_flows`.  Each instance's gradient flow (the Clarke/Filippov flow on kinks) is
   integrated in a reparametrised clock with ``log t`` as a state (:mod:`checker.clocks`) on a
-  geometric ladder of ``log t`` up to ``10⁶`` (``10⁷`` after escalation), twice (BDF and LSODA:
-  the difference is each rung's error); :mod:`checker.limits` extrapolates the limit (with the
+  geometric ladder of ``log t`` up to ``10⁶`` (``10⁷`` after escalation), twice (BDF at rtol 1e-8
+  and at a tenth of it: the difference is each rung's error); :mod:`checker.limits` extrapolates the limit (with the
   theorem's rate form where the paper gives one) and estimates its error from the ladder.  So a
   finite horizon makes a claim *passed* or *inconclusive* (and escalates the horizon), never
   *refuted*: refutations of asymptotic claims come only from closed forms (the mutations below).

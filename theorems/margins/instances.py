@@ -32,8 +32,8 @@ SOURCE_JT = "Ji & Telgarsky, NeurIPS 2020, arXiv:2006.06657"
 
 
 ASYMPTOTIC = ("Class (c), a limit along the trajectory: gradient flow integrated on a geometric ladder of log t "
-              "(4 rungs a decade, 10 to 10⁶; 10⁷ on escalation), BDF checked by LSODA at rtol 1e-8, each rung's "
-              "value an estimate whose radius is the two integrators' difference plus rounding. checker.limits "
+              "(4 rungs a decade, 10 to 10⁶; 10⁷ on escalation), BDF at rtol 1e-8 checked by BDF at 1e-9 (with the exact "
+              "Jacobian), each rung's value an estimate whose radius is the two runs' difference plus rounding. checker.limits "
               "extrapolates the limit from the ladder (with the theorem's rate form where it gives one) and "
               "encloses it with the extrapolants' disagreement plus the samples' noise; a ladder whose error does "
               "not shrink is undecided and escalates the horizon. The verdict is at best *passed*: an "
