@@ -219,6 +219,8 @@ class Activation:
             return np.tanh(z)
         if self.name == "square":
             return z * z
+        if self.power == 1:  # (leaky) ReLU: the same values without the power
+            return np.where(z > 0, z, float(self.slope) * z)
         return np.where(z > 0, np.maximum(z, 0) ** self.power, float(self.slope) * z)
 
     def _float_derivative(self, z: np.ndarray) -> np.ndarray:
@@ -228,9 +230,10 @@ class Activation:
             return 1 - np.tanh(z) ** 2
         if self.name == "square":
             return 2 * z
+        if self.power == 1:
+            return np.where(z > 0, 1.0, np.where(z < 0, float(self.slope), float(self.at_zero)))
         pos = self.power * np.maximum(z, 0) ** (self.power - 1)
-        at0 = float(self.at_zero) if self.power == 1 else 0.0
-        return np.where(z > 0, pos, np.where(z < 0, float(self.slope), at0))
+        return np.where(z > 0, pos, np.where(z < 0, float(self.slope), 0.0))
 
     def _float_second(self, z: np.ndarray) -> np.ndarray:
         if self.name == "tanh":
