@@ -156,7 +156,13 @@ class Risk:
         shapes), ``[a_L, …, a_1]`` in the number type of ``θ`` (note the order), and whether it is exact
         or balls (``ndarray.dot`` throughout: on these tiny arrays a third of the cost of ``@``)."""
         theta = np.asarray(theta)
-        Ws = [W for offset, count, (m, n) in self._groups for W in theta[offset:offset + count * m * n].reshape(count, m, n)]
+        Ws: list[Any] = []
+        for offset, count, (m, n) in self._groups:
+            block = theta[offset:offset + count * m * n]
+            if count == 1:
+                Ws.append(block.reshape(m, n))
+            else:
+                Ws.extend(block.reshape(count, m, n))
         exact = theta.dtype == object
         a = self.readout if exact else self._float_readout
         down = [a]
