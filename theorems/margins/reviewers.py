@@ -63,6 +63,7 @@ SCALES = ("1/16", "1/4", "1")
 SEEDS = (0, 1, 2)
 FLOW_SEEDS = (0, 1)  # the ladder statements' sub-grid: the first data set, two seeds (each start costs a flow to 10⁶)
 HORIZON_T = 10_000.0  # the hitting phase is integrated to t = 10⁴ (hit_time is censored there)
+HORIZON_EARLY = 100.0  # where the hitting phase stops when both runs are past the hand-over by then
 HANDOFF = Fraction(1, 64)  # the ladder starts once ℒ ≤ e^{-1/64}ℓ(0): certified below ℓ(0) after rounding θ
 
 
@@ -97,7 +98,9 @@ class Hitting:
     """The hitting phase of one start: gradient flow from ``θ(t=1) = θ₀`` (the Clarke/Filippov flow on
     ReLU kinks) by :func:`checker.clocks.checked_flow` in the arc-length clock (defined while
     ``ℒ ≥ 1``, unlike the loss clock), BDF at rtol 1e-10 checked by BDF at a tenth of it, sampled on 100 rungs per
-    decade of ``log t`` from ``10⁻³`` to ``log(1 + 10⁴)``.  ``tau`` is the first time ``τ = t − 1``
+    decade of ``log t`` from ``10⁻³`` to ``log(1 + 10²)``, and on to ``log(1 + 10⁴)`` (the same runs,
+    continued) unless both are past the hand-over by then: ℒ decreases along the flow, so stopping
+    there changes none of the values below.  ``tau`` is the first time ``τ = t − 1``
     with ``ℒ(θ(t)) ≤ ℓ(0)``, bracketed between consecutive rungs of both runs (``tau`` the bracket's
     midpoint, ``tau_error`` its half-width; ``inf`` when neither run gets there by ``τ = 10⁴``;
     undecided, infinite error, when only one does); ``theta`` the run's parameters at the first rung with
@@ -110,9 +113,12 @@ class Hitting:
         if problem.log_loss(theta0) <= log_ell0 - float(HANDOFF):
             self.tau, self.tau_error, self.theta = 0.0, 0.0, theta0
             return
-        ladder = horizon_ladder(math.log1p(HORIZON_T), HITTING_RUNGS, first=1e-3)
-        try:
-            flow = checked_flow(problem, theta0, ladder, clock="arc", rtol=1e-10, max_steps=HITTING_STEPS)
+        try:  # to t = 10² first; on to 10⁴ (the same runs, continued) unless both are past the hand-over
+            for top in (HORIZON_EARLY, HORIZON_T):
+                ladder = horizon_ladder(math.log1p(top), HITTING_RUNGS, first=1e-3)
+                flow = checked_flow(problem, theta0, ladder, clock="arc", rtol=1e-10, max_steps=HITTING_STEPS)
+                if all(problem.log_loss(run.thetas[-1]) <= log_ell0 - float(HANDOFF) for run in (flow.run, flow.check)):
+                    break
         except FlowError as exc:
             raise MeasurementError(f"hitting phase undecided: {exc}") from None
         brackets = []
