@@ -1,4 +1,5 @@
-"""Reviewers' questions of the margin family (theorems/margins/reviewers.py, issue 12 item 2): each
+"""Reviewers' questions of the margin family (theorems/margins/reviewers.py and reviewer_systems.py, issue 12
+item 2): each
 statement's verdict at the quick profile, each mutation refuted by the checker's own search with a
 witness of the kind its notes claim, and the closed forms and bounds behind them checked directly."""
 from __future__ import annotations
@@ -13,7 +14,7 @@ from checker import Precision, registry
 from checker.profiles import profile
 from checker.search import replay, run_statement
 from checker.verdicts import Verdict
-from theorems.margins import reviewers as R
+from theorems.margins import reviewer_systems as R
 
 QUICK = profile("quick")
 HOLDS = {"LL-REV-START-LIN-UP": Verdict.PASSED, "LL-REV-START-LIN-LOW": Verdict.PASSED,

@@ -31,7 +31,7 @@ The package: :mod:`.instances` (the classifiers, the instance strategies of §0.
 quantities, each with how it is measured on a rung of the flow, and :func:`margin_flows`),
 :mod:`.closed_forms` (the flows with exact limits behind the mutations), :mod:`.figures`, and here
 the statements; :mod:`.reviewers` holds the reviewers' questions (issue 12 item 2: LL-REV-*, JT-REV-* and their
-mutations, with their systems and derivations).  Engine: :mod:`checker.classification` (exact margins, ℒ, γ̃, γ̄ and ∇ℒ in balls),
+mutations, with their derivations), :mod:`.reviewer_systems` their systems.  Engine: :mod:`checker.classification` (exact margins, ℒ, γ̃, γ̄ and ∇ℒ in balls),
 :mod:`checker.clocks` (the classification-flow integrator), :mod:`checker.limits` (the limit judge,
 the least-squares limit), :mod:`checker.svm` (the hard-margin SVM and the KKT residual of (P)).
 """

@@ -19,6 +19,7 @@ from checker.statements import enclose
 
 from .flows import TRAJECTORY_QUANTITIES, data_svm, flow_trajectory
 from .instances import exact_problem, floats, weights
+from .reviewer_systems import FLOW_SEEDS, GD_FIGURE_DATA, SCALES, START_DATA, handed_over, start_instance
 
 # ------------------------------------------------------------------------------ figures
 #
@@ -121,9 +122,8 @@ def ladder_figure(expr: str, rate: str | None, archs: tuple[str, ...] = ("relu",
 
 def figure_start_margins(path: Path) -> str:
     """The normalised margin at log t = 10⁶ against the start (reviewers' question (a)): the Gaussian starts
-    of the ladder statements (:func:`.reviewers.start_instance`, first data set, seeds 0–1, exponential loss), each run handed
+    of the ladder statements (:func:`.reviewer_systems.start_instance`, first data set, seeds 0–1, exponential loss), each run handed
     over once ℒ ≤ e^{-1/64}ℓ(0) and integrated on the family's ladder."""
-    from .reviewers import FLOW_SEEDS, SCALES, START_DATA, handed_over, start_instance  # reviewers imports this module
     fig, ax = axes()
     lines, ends = [], {}
     for name, marker in (("predictor", "o"), ("linear", "s"), ("relu", "v"), ("sqrelu", "^")):
@@ -155,7 +155,6 @@ def figure_start_margins(path: Path) -> str:
 def figure_gd_steps(path: Path) -> str:
     """γ̄_k/γ⋆ and the bound B_k/γ⋆ of LL-REV-GD-BOUND along GD (float64, measured) for three steps, with
     the step counts to 1/2 and 9/10 of γ⋆ (reviewers' question (b))."""
-    from .reviewers import GD_FIGURE_DATA  # reviewers imports this module
     X, y = GD_FIGURE_DATA
     Z = np.array([[float(Fraction(c)) * yn for c in x] for x, yn in zip(X, y)])
     gstar, R2, N = data_svm(X, y).gamma_star(), float(np.max(np.sum(Z * Z, axis=1))), len(y)
