@@ -159,19 +159,13 @@ def index_markdown(results: list[StatementResult], profile: Profile, seed: int, 
                   "(ids `…-REV-…`; the rows above, listed here together by the family that states them):", ""]
         groups: dict[str, list[StatementResult]] = {}
         for r in reviewers:
-            groups.setdefault(_family((origins or {}).get(r.id, "")), []).append(r)
+            groups.setdefault(runner.family((origins or {}).get(r.id, "")), []).append(r)
         for family, rows in groups.items():
             patterns = " ".join(dict.fromkeys(f"'{r.id.split('-REV-')[0]}-REV-*'" for r in rows))
             lines += [*([f"### {family}", ""] if family else []),
                       *(f"- [{r.id}]({r.id}.md) — {_cell(r.title)}: {verdict_label(r)}" for r in rows), "",
                       f"Re-check: `python -m checker check {patterns} --profile {profile.name}`", ""]
     return "\n".join(lines)
-
-
-def _family(origin: str) -> str:
-    """The family a defining module belongs to: ``theorems.margins.reviewers`` -> ``theorems.margins``;
-    a conjecture file is its own family."""
-    return ".".join(origin.split(".")[:2]) if not origin.endswith(".py") else origin
 
 
 def _twins_verdict(r: StatementResult, twins: list[dict]) -> str:
@@ -517,20 +511,23 @@ def write_reports(targets: list[str], profile: Profile, seed: int, out: str, *, 
     todo = [s for s in stmts if s.id not in kept]
     print(f"checking {len(todo)} statements" + (f" ({len(kept)} kept from the journal or reused)" if kept else ""),
           file=sys.stderr)
-    try:
-        with _sigterm_interrupts():
-            fresh = runner.run(todo, profile, seed, jobs=jobs, executor=executor, on_result=journal.append, progress=True,
-                               expected_seconds=_timings(outdir / "results.json", profile))
-    except KeyboardInterrupt:
-        print(f"\ninterrupted: the finished statements are in {journal.path}; "
-              f"`python -m checker report --resume` (same options) runs the rest", file=sys.stderr)
-        raise
-    by_id = {**kept, **{r.id: r for r in fresh}}
-    results = [by_id[s.id] for s in stmts]
-    index = index_markdown(results, profile, seed, sum(r.seconds for r in results), {s.id: s.origin for s in stmts})
-    if errors:
-        index += "\n## Load errors\n\n" + "\n".join(f"- {e}" for e in errors) + "\n"
-    publish(outdir, {s.id: (s, by_id[s.id]) for s in stmts}, index, results, reuse=reuse, jobs=jobs, executor=executor)
+    pool = runner.FamilyPool(jobs) if executor is None and jobs > 1 else None  # kept for the figures
+    with pool or contextlib.nullcontext():
+        try:
+            with _sigterm_interrupts():
+                fresh = runner.run(todo, profile, seed, jobs=jobs, executor=executor or pool, on_result=journal.append,
+                                   progress=True, expected_seconds=_timings(outdir / "results.json", profile))
+        except KeyboardInterrupt:
+            print(f"\ninterrupted: the finished statements are in {journal.path}; "
+                  f"`python -m checker report --resume` (same options) runs the rest", file=sys.stderr)
+            raise
+        by_id = {**kept, **{r.id: r for r in fresh}}
+        results = [by_id[s.id] for s in stmts]
+        index = index_markdown(results, profile, seed, sum(r.seconds for r in results), {s.id: s.origin for s in stmts})
+        if errors:
+            index += "\n## Load errors\n\n" + "\n".join(f"- {e}" for e in errors) + "\n"
+        publish(outdir, {s.id: (s, by_id[s.id]) for s in stmts}, index, results, reuse=reuse, jobs=jobs,
+                executor=executor or pool)
     print(f"{outdir / 'index.md'}: {_summary(results)}", file=sys.stderr)
     bad = runner.unexpected(results)
     if bad:

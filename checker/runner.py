@@ -9,14 +9,22 @@ makes its result, deterministically whatever the order or place the units ran: t
 in this process (``jobs=1``), on worker processes (``jobs > 1``, so one long statement uses them
 all) or on a caller's executor (a Dask client, see :mod:`checker.dask_executor`) with the same
 results.  ``on_result`` is called in this process as each statement finishes (the report's journal).
+
+**Placement.**  Measurements are memoised per process and shared by the statements of a family
+(:mod:`checker.cache`), so where a job runs decides how much it recomputes, never what it finds.  A
+local pool is a :class:`FamilyPool`: each family's jobs go to one worker in order (its parents'
+flows are then at hand for its mutations, twins and figures), the largest families first, and an
+idle worker with no family left takes jobs from the tail of the busiest one, so a single long
+statement still has its shards on every core.
 """
 from __future__ import annotations
 
 import sys
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, as_completed, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from . import registry
 from .profiles import Profile
@@ -37,6 +45,84 @@ class Job:
 def origin(stmt: Statement) -> str:
     """The conjecture file defining ``stmt`` ("" for a built-in theorem): where a worker finds it."""
     return stmt.origin if stmt.origin.endswith(".py") else ""
+
+
+def family(origin: str) -> str:
+    """The family a defining module belongs to (``theorems.margins.reviewers`` -> ``theorems.margins``);
+    a conjecture file is its own family."""
+    return ".".join(origin.split(".")[:2]) if not origin.endswith(".py") else origin
+
+
+@dataclass(frozen=True)
+class Task:
+    """A call ``fn(arg)`` for a :class:`FamilyPool`: ``fn`` and ``arg`` picklable, ``weight`` the
+    expected seconds (a hint for placement only)."""
+
+    family: str
+    weight: float
+    fn: Callable[[Any], Any]
+    arg: Any
+
+
+class FamilyPool:
+    """``jobs`` worker processes, each running one task at a time, with family affinity (see the
+    module's "Placement"): a family stays on the worker that first ran it, for the statements and
+    then for the figures, as long as the pool lives.  Use as a context manager; pass it as the
+    ``executor`` of :func:`run`, :func:`draw_figures` and :func:`checker.report.write_reports`."""
+
+    def __init__(self, jobs: int) -> None:
+        self.workers = [ProcessPoolExecutor(max_workers=1) for _ in range(max(jobs, 1))]
+        self.home: dict[str, int] = {}
+
+    def __enter__(self) -> "FamilyPool":
+        return self
+
+    def __exit__(self, kind: Any, *_: Any) -> None:
+        if kind is None:
+            self.shutdown()
+        else:
+            self.stop()
+
+    def shutdown(self) -> None:
+        for w in self.workers:
+            w.shutdown()
+
+    def stop(self) -> None:
+        """Stop every worker now (an interruption: the running tasks' results are lost anyway)."""
+        for w in self.workers:
+            _stop(w)
+
+    def completed(self, tasks: list[Task]) -> Iterator[tuple[Task, Future]]:
+        """Each task with its finished future, as they finish."""
+        groups: dict[str, deque[Task]] = {}
+        for t in tasks:
+            groups.setdefault(t.family, deque()).append(t)
+        queues: list[deque[Task]] = [deque() for _ in self.workers]
+        for fam in [f for f in groups if f in self.home]:
+            queues[self.home[fam]].extend(groups.pop(fam))
+        fresh = sorted(groups.values(), key=lambda g: -sum(t.weight or 1.0 for t in g))
+        running: dict[Future, tuple[int, Task]] = {}
+
+        def feed(k: int) -> None:
+            if not queues[k] and fresh:
+                queues[k].extend(fresh.pop(0))
+                self.home.setdefault(queues[k][0].family, k)
+            if not queues[k]:
+                busiest = max(range(len(queues)), key=lambda j: sum(t.weight or 1.0 for t in queues[j]))
+                if queues[busiest]:
+                    queues[k].append(queues[busiest].pop())
+            if queues[k]:
+                t = queues[k].popleft()
+                running[self.workers[k].submit(t.fn, t.arg)] = (k, t)
+
+        for k in range(len(self.workers)):
+            feed(k)
+        while running:
+            finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            for fut in finished:
+                k, t = running.pop(fut)
+                feed(k)
+                yield t, fut
 
 
 def _statement(sid: str, file: str) -> Statement:
@@ -67,9 +153,9 @@ def draw(job: FigureJob) -> str:
 
 
 def draw_figures(figures: list[FigureJob], *, jobs: int = 1,
-                 executor: Executor | None = None) -> list[str | Exception]:
+                 executor: Executor | FamilyPool | None = None) -> list[str | Exception]:
     """Each figure's caption, or the exception its drawing raised (one broken figure never stops the
-    others), drawn here, on a local pool of ``jobs`` processes, or on ``executor``."""
+    others), drawn here, on a local :class:`FamilyPool` of ``jobs`` processes, or on ``executor``."""
     def outcome(call: Callable[[], str]) -> str | Exception:
         try:
             return call()
@@ -78,17 +164,30 @@ def draw_figures(figures: list[FigureJob], *, jobs: int = 1,
 
     if executor is None and (jobs <= 1 or len(figures) <= 1):
         return [outcome(lambda: draw(f)) for f in figures]
-    pool = executor or ProcessPoolExecutor(max_workers=jobs)
-    try:
-        futures = [pool.submit(draw, f) for f in figures]
-        drawn = [outcome(fut.result) for fut in futures]
-    except BaseException:
-        if executor is None:
-            _stop(pool)
-        raise
-    if executor is None:
-        pool.shutdown()
-    return drawn
+    if not isinstance(executor, Executor):
+        with _family_pool(executor, jobs) as pool:
+            tasks = [Task(family(f.origin or _statement(f.statement, "").origin), 1.0, draw, f) for f in figures]
+            drawn = {id(t.arg): outcome(fut.result) for t, fut in pool.completed(tasks)}
+        return [drawn[id(f)] for f in figures]
+    futures = [executor.submit(draw, f) for f in figures]
+    return [outcome(fut.result) for fut in futures]
+
+
+class _family_pool:
+    """``pool`` itself (the caller owns it), or a new :class:`FamilyPool` of ``jobs`` workers owned
+    by this block."""
+
+    def __init__(self, pool: FamilyPool | None, jobs: int) -> None:
+        self.pool, self.owned = (pool, False) if pool is not None else (FamilyPool(jobs), True)
+
+    def __enter__(self) -> FamilyPool:
+        return self.pool
+
+    def __exit__(self, kind: Any, *_: Any) -> None:
+        if self.owned:
+            self.pool.__exit__(kind)
+        elif kind is not None:
+            self.pool.stop()
 
 
 def error_result(stmt: Statement, profile: Profile, seed: int | None, message: str) -> StatementResult:
@@ -100,14 +199,15 @@ def error_result(stmt: Statement, profile: Profile, seed: int | None, message: s
 
 
 def run(stmts: list[Statement], profile: Profile, seed: int | None, *, jobs: int = 1,
-        executor: Executor | None = None, on_result: Callable[[StatementResult], None] | None = None,
+        executor: Executor | FamilyPool | None = None, on_result: Callable[[StatementResult], None] | None = None,
         progress: bool = False, expected_seconds: Mapping[str, float] | None = None) -> list[StatementResult]:
     """Check ``stmts`` and return their results in the same order.
 
-    ``jobs > 1`` runs them on a local process pool of that size, ``executor`` on any executor
-    (which the caller owns); otherwise here.  On a pool the statements ``expected_seconds`` (e.g.
-    an earlier run's timings) says are longest start first, so that no long one is left running
-    alone at the end; a hint only, since the results never depend on the order.  A job that raises
+    ``jobs > 1`` runs them on a local :class:`FamilyPool` of that size, ``executor`` on a
+    caller's ``FamilyPool`` or any executor (which the caller owns); otherwise here.  On a family
+    pool the families ``expected_seconds`` (e.g. an earlier run's timings) says are longest start
+    first, so that no long one is left running alone at the end; a hint only, since the results
+    never depend on the order or the placement.  A job that raises
     becomes an ``error`` row naming the exception; ``KeyboardInterrupt`` cancels the jobs not yet
     started and propagates, after ``on_result`` has seen every finished statement.
     """
@@ -138,22 +238,22 @@ def run(stmts: list[Statement], profile: Profile, seed: int | None, *, jobs: int
     if executor is None and (jobs <= 1 or len(work) <= 1):
         for job in work:
             finish(job, lambda: execute(job))
-    else:
-        hint = expected_seconds or {}
-        work.sort(key=lambda job: -hint.get(job.unit.statement, 0.0))
-        pool = executor or ProcessPoolExecutor(max_workers=jobs)
-        futures: dict[Future, Job] = {pool.submit(execute, job): job for job in work}
+    elif isinstance(executor, Executor):
+        futures: dict[Future, Job] = {executor.submit(execute, job): job for job in work}
         try:
             for fut in as_completed(futures):
                 finish(futures[fut], fut.result)
         except BaseException:
             for fut in futures:
                 fut.cancel()
-            if executor is None:
-                _stop(pool)
             raise
-        if executor is None:
-            pool.shutdown()
+    else:
+        hint = expected_seconds or {}
+        tasks = [Task(family(by_id[j.unit.statement].origin), hint.get(j.unit.statement, 0.0) / j.unit.shards, execute, j)
+                 for j in work]
+        with _family_pool(executor, jobs) as pool:
+            for task, fut in pool.completed(tasks):
+                finish(task.arg, fut.result)
     return [done[s.id] for s in stmts]
 
 
