@@ -135,6 +135,9 @@ def solve(rule: Flow, oracle: Oracle, theta0: Any, times: Sequence[float], rtol:
                     checks=tuple(y[:P] for y in coarse))
 
 
+CHECK_FACTOR = 10.0  # solve_until's check run is at this multiple of the run's tolerance
+
+
 def solve_until(rule: Flow, oracle: Oracle, theta0: Any, until: Callable[[np.ndarray], bool], horizon: float,
                 rtol: float, *, method: str = "LSODA", jac: Callable[[np.ndarray], np.ndarray] | None = None,
                 atol: float | None = None, max_steps: int | None = None, mark: Callable[[np.ndarray], bool] | None = None,
@@ -146,8 +149,9 @@ def solve_until(rule: Flow, oracle: Oracle, theta0: Any, until: Callable[[np.nda
     default ``rtol/100``; ``jac(y)`` the Jacobian of the packed field ``(θ, a)``, for the implicit
     methods).  ``times`` are ``[t_mark, t_stop]`` (``t_mark`` the first step end where ``mark(θ)``
     held, when it did) or ``[t_stop]``.  The error is the difference to a solve of the same interval at
-    ``1000·rtol`` evaluated at those times (an estimate that over-estimates the returned run's error
-    when the method converges); that run's parameters there are ``checks``, so a quantity's error can
+    ``CHECK_FACTOR·rtol`` (ten times looser) evaluated at those times: it estimates the looser run's
+    error, about ten times the returned run's for a method whose error is proportional to its
+    tolerance, so it over-estimates the returned run's error; that run's parameters there are ``checks``, so a quantity's error can
     be estimated as its difference between the two."""
     if not rule.smooth:
         raise ValueError(f"{rule.name} has a discontinuous field: follow its discrete step with iterate")
@@ -177,15 +181,15 @@ def solve_until(rule: Flow, oracle: Oracle, theta0: Any, until: Callable[[np.nda
     check = np.array([y for _, y in recorded])
     if len(check_times):
         sol = solve_ivp(field, (0.0, float(times[-1])), _pack(theta0, aux0), method=method, t_eval=check_times,
-                        rtol=rtol * 1e3, atol=atol * 1e3, **options)
+                        rtol=rtol * CHECK_FACTOR, atol=atol * CHECK_FACTOR, **options)
         if not sol.success or sol.y.shape[1] != len(check_times):
-            raise ArithmeticError(f"{method} check solve failed on {rule.name} at rtol {rtol * 1e3:g}: {sol.message}")
+            raise ArithmeticError(f"{method} check solve failed on {rule.name} at rtol {rtol * CHECK_FACTOR:g}: {sol.message}")
         coarse = np.vstack([check[:len(times) - len(check_times)], sol.y.T])
     else:
         coarse = check
     states = [_unpack(y, P, n_aux) for _, y in recorded]
     return Solution(times, [st[0] for st in states], [st[1] for st in states], np.max(np.abs(check - coarse), axis=1),
-                    "estimate", f"{rule.name}, {method} at rtol {rtol:g} (checked at {rtol * 1e3:g}), {steps} steps",
+                    "estimate", f"{rule.name}, {method} at rtol {rtol:g} (checked at {rtol * CHECK_FACTOR:g}), {steps} steps",
                     counted.calls, stop, tuple(y[:P] for y in coarse))
 
 

@@ -45,7 +45,7 @@ from hypothesis import strategies as st
 from .arith import rational_array, working_precision
 from .dynamics import gradient_descent, gradient_flow
 from .exact import balls
-from .integrators import iterate, solve_until
+from .integrators import CHECK_FACTOR, iterate, solve_until
 from .losses import Loss
 from .nets import MLP, AbstractNetwork, FixedReadout, activation
 from .objectives import Objective
@@ -491,7 +491,7 @@ def gradient_flow_to_minimiser(layers0: Sequence[np.ndarray], readout: np.ndarra
     (``"DOP853"``) is cheaper for well-conditioned problems with many parameters.  The run stops at the first step end with
     ``‖w − w⋆‖ ≤ tol`` (or after ``max_steps`` steps: not converged).  An explicit solver at its
     stability limit keeps an error floor of about ``rtol·‖θ‖``, so ``rtol`` is lowered to
-    ``tol/100`` (but not below ``10⁻¹²``).  The run is made at ``rtol/1000`` (at least
+    ``tol/100`` (but not below ``10⁻¹²``).  The run is made at ``rtol/10`` (at least
     ``3·10⁻¹⁴``, scipy's floor) and checked by a run at ``rtol`` evaluated at the same times, whose
     final state is ``coarse``; the largest parameter difference is ``error`` (neither solver preserves
     the conserved imbalances, so their drift along the run is evidence within that difference).  This
@@ -512,7 +512,7 @@ def gradient_flow_to_minimiser(layers0: Sequence[np.ndarray], readout: np.ndarra
 
     scale = max(float(np.max(np.abs(theta0))), 1e-300)
     rtol = max(min(rtol, tol * 1e-2), 1e-12)
-    fine = max(rtol * 1e-3, 3e-14)  # scipy's floor is 100·eps
+    fine = max(rtol / CHECK_FACTOR, 3e-14)  # scipy's floor is 100·eps
     Xf, yf = f64(X), f64(y).reshape(-1)
     sol = solve_until(gradient_flow(), oracle, theta0, lambda th: distance(th) <= tol, horizon, fine,
                       method=method, jac=lambda th: -hessian_closed_form(oracle.objective.params(th), p, Xf, yf),
@@ -526,13 +526,14 @@ def gradient_flow_to_minimiser(layers0: Sequence[np.ndarray], readout: np.ndarra
 
 
 def gradient_descent_run(layers0: Sequence[np.ndarray], readout: np.ndarray, X: np.ndarray, y: np.ndarray,
-                         w_star: np.ndarray, eta: float, steps: int, tol: float) -> FlowRun:
+                         w_star: np.ndarray, eta: float, steps: int, tol: float, shadow: bool = True) -> FlowRun:
     """Gradient descent ``θ ← θ − η∇R(θ)`` in float64 (:func:`checker.dynamics.gradient_descent` on
     :class:`Risk`, by :func:`checker.integrators.iterate`) for at most ``steps`` iterations.
 
     Stops at the first iterate with ``‖w − w⋆‖ ≤ tol`` (converged) or outside float64 range
     (diverged, ``distance = inf``).  The error estimate is the difference to the same iteration in
-    extended precision, run in lockstep (so the amplification of early errors along the run counts).
+    extended precision, run in lockstep (so the amplification of early errors along the run counts);
+    ``shadow=False`` skips it (the same float64 run, error ``nan``) for a caller that reads no error.
     """
     f64 = lambda x: np.asarray(x, dtype=float)  # noqa: E731
     p, ws = f64(readout), f64(w_star)
@@ -545,7 +546,7 @@ def gradient_descent_run(layers0: Sequence[np.ndarray], readout: np.ndarray, X: 
         return d if math.isfinite(d) else np.inf
 
     with np.errstate(over="ignore", invalid="ignore"):
-        sol = iterate(gradient_descent(float(eta)), oracle, theta0, [steps],
+        sol = iterate(gradient_descent(float(eta)), oracle, theta0, [steps], shadow=shadow,
                       until=lambda th: (d := distance(th)) <= tol or d == np.inf)
         k, d = int(sol.times[-1]), distance(sol.theta)
     if d == np.inf:

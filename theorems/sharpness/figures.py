@@ -115,7 +115,8 @@ def figure_descent_vs_step(path: Path) -> str:
             for seed in seeds:
                 rng = np.random.default_rng(seed)
                 init = [eps * N for N in float_layers([(2, 2)] * (L - 1) + [(1, 2)], rng)]
-                hits += lin.gradient_descent_run(init, np.ones(1), X_f, y_f, w_f, f * 2 / s_min, 4000, 1e-8).converged
+                hits += lin.gradient_descent_run(init, np.ones(1), X_f, y_f, w_f, f * 2 / s_min, 4000, 1e-8,
+                                                 shadow=False).converged
             frac.append(hits / len(seeds))
         ax.plot(factors, frac, "o-", ms=4, label=f"init scale ε = {eps}")
     ax.axvline(1, color="k", ls="--", lw=1, label="η = 2/S_min")
@@ -147,7 +148,7 @@ def figure_gd_sharpness_vs_step(path: Path) -> str:
         for seed in seeds:
             rng = np.random.default_rng(seed)
             init = [eps * N for N in float_layers([(2, 2)] * (L - 1) + [(1, 2)], rng)]
-            run = lin.gradient_descent_run(init, np.ones(1), X_f, y_f, w_f, eta, steps, 1e-9)
+            run = lin.gradient_descent_run(init, np.ones(1), X_f, y_f, w_f, eta, steps, 1e-9, shadow=False)
             if run.converged:
                 limits.append(sharpness_float(run.layers, np.ones(1), sigma_f))
         ax.plot([eta] * len(limits), limits, "o", color="tab:blue", ms=4)
