@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import sys
 from collections import deque
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, as_completed, wait
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, ProcessPoolExecutor, as_completed, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
@@ -93,7 +93,9 @@ class FamilyPool:
             _stop(w)
 
     def completed(self, tasks: list[Task]) -> Iterator[tuple[Task, Future]]:
-        """Each task with its finished future, as they finish."""
+        """Each task with its finished future, as they finish.  A task that kills its worker process
+        comes back with a future raising ``BrokenProcessPool``, and a new process takes the worker's
+        place for the tasks after it."""
         groups: dict[str, deque[Task]] = {}
         for t in tasks:
             groups.setdefault(t.family, deque()).append(t)
@@ -113,7 +115,12 @@ class FamilyPool:
                     queues[k].append(queues[busiest].pop())
             if queues[k]:
                 t = queues[k].popleft()
-                running[self.workers[k].submit(t.fn, t.arg)] = (k, t)
+                try:
+                    fut = self.workers[k].submit(t.fn, t.arg)
+                except BrokenExecutor:  # the previous task killed the process: a new one takes its place
+                    self.workers[k] = ProcessPoolExecutor(max_workers=1)
+                    fut = self.workers[k].submit(t.fn, t.arg)
+                running[fut] = (k, t)
 
         for k in range(len(self.workers)):
             feed(k)

@@ -210,6 +210,18 @@ def test_pools_and_executors_give_the_serial_results():
         == [_comparable(r) for r in longest_last]
 
 
+def test_a_worker_that_dies_is_one_error_row_and_the_pool_goes_on():
+    """The dying statement's family (its file) gets a fresh process for what follows; the other
+    family's statements on the other worker are untouched."""
+    dying, _ = registry.select([str(Path(__file__).parent / "data" / "dying_conjecture.py")])
+    stmts = [registry.statements()["DHL-MF"], *dying, registry.statements()["DHL-K"]]
+    with runner.FamilyPool(2) as pool:
+        res = runner.run(stmts, profile("quick"), 0, executor=pool)
+        again = runner.run([stmts[0], stmts[2]], profile("quick"), 0, executor=pool)  # both workers busy again
+    assert [r.verdict.value for r in res] == ["proved", "error", "proved"] and "BrokenProcessPool" in res[1].message
+    assert [r.verdict.value for r in again] == ["proved", "proved"]
+
+
 def test_a_broken_job_is_an_error_row_and_the_others_run(monkeypatch):
     stmts = [registry.statements()[i] for i in ("DHL-MF", "DHL-K")]
     real = runner.execute
