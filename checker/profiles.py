@@ -28,9 +28,10 @@ class Profile:
       drawn never depend on how many workers run them;
     * ``escalations`` — how many times an undecided instance is re-measured at
       :meth:`Precision.escalated`;
-    * ``shrink_steps`` — how many candidate instances the shrinker of one shard measures after
-      its first violation (the smallest violation found by then is reported, with the largest
-      violation reached).
+    * ``shrink_steps`` — how many candidate instances the shrinker of shard 0 measures after its
+      first violation (the smallest violation found by then is reported, with the largest
+      violation reached).  A later shard's counterexample is reported only when every earlier
+      shard found none, so its shrinker measures a quarter of that (:meth:`shard_shrink_steps`).
 
     Guards (time; a guard that fires is a visible outcome):
 
@@ -56,6 +57,11 @@ class Profile:
         """Instances planned for ``shard`` (0-based); they sum to ``max_examples``."""
         base, extra = divmod(self.max_examples, self.shards)
         return base + (shard < extra)
+
+    def shard_shrink_steps(self, shard: int) -> int:
+        """Shrink candidates of ``shard``: ``shrink_steps`` for shard 0, a quarter (at least 1) for
+        the others, whose counterexample stands in only where the earlier shards found none."""
+        return self.shrink_steps if shard == 0 else max(self.shrink_steps // 4, 1)
 
     @property
     def hypothesis_name(self) -> str:

@@ -14,8 +14,8 @@ verdict are the same on an idle or a loaded machine and however many workers run
 
 * the profile fixes the number of shards; shard ``k`` draws ``profile.shard_examples(k)``
   instances with the Hypothesis seed :func:`shard_seed` ``(seed, k)``;
-* work is bounded by counts (instances per shard, escalations, ``profile.shrink_steps`` shrink
-  candidates), never by the clock;
+* work is bounded by counts (instances per shard, escalations, ``profile.shard_shrink_steps(k)``
+  shrink candidates), never by the clock;
 * a time guard that still fires (``statement_seconds``, ``shrink_seconds``) is recorded in
   ``budget``; a cut generation makes the verdict ``inconclusive`` ("inconclusive: budget, 7 of
   25 instances"), a cut shrink keeps the refutation and says so;
@@ -410,11 +410,11 @@ class _Search:
             return self.known[key]
         now = time.perf_counter()
         if self.violations:
-            if self.shrink_steps >= self.profile.shrink_steps:
+            if self.shrink_steps >= self.profile.shard_shrink_steps(self.unit.shard):
                 raise _StopSearch
             if now > self.shrink_deadline:
                 self.budget = {"kind": "shrink_seconds", "seconds": self.profile.shrink_seconds,
-                               "shrink_steps": self.shrink_steps, "planned": self.profile.shrink_steps}
+                               "shrink_steps": self.shrink_steps, "planned": self.profile.shard_shrink_steps(self.unit.shard)}
                 raise _StopSearch
             self.shrink_steps += 1
         elif now > self.deadline:
