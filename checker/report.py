@@ -305,7 +305,7 @@ def _family_sources(fn: Any) -> str:
     """The source of every loaded module of the package that defines ``fn`` (``theorems.sharpness``
     and all its submodules; a single module by itself): what a figure's drawing code may use."""
     module = getattr(inspect.getmodule(fn), "__name__", "")
-    family = ".".join(module.split(".")[:2])
+    family = runner.family(module)
     out = []
     for name in sorted(n for n in list(sys.modules) if n == family or n.startswith(family + ".")):
         try:

@@ -213,7 +213,7 @@ def test_pools_and_executors_give_the_serial_results():
 def test_a_worker_that_dies_is_one_error_row_and_the_pool_goes_on():
     """The dying statement's family (its file) gets a fresh process for what follows; the other
     family's statements on the other worker are untouched."""
-    dying, _ = registry.select([str(Path(__file__).parent / "data" / "dying_conjecture.py")])
+    dying, _ = registry.select([str(Path(__file__).parent / "data" / "misbehaving_conjectures.py") + "::dying-*"])
     stmts = [registry.statements()["DHL-MF"], *dying, registry.statements()["DHL-K"]]
     with runner.FamilyPool(2) as pool:
         res = runner.run(stmts, profile("quick"), 0, executor=pool)

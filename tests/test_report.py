@@ -91,9 +91,9 @@ def test_a_kill_while_writing_leaves_the_previous_report(tmp_path, monkeypatch, 
 
 def test_sigterm_keeps_the_finished_statements(tmp_path):
     """The signal arrives after the first statement and during the second, whose network sleeps a second
-    in every pass (tests/data/slow_conjecture.py), so the report cannot finish first on any machine."""
+    in every pass (tests/data/misbehaving_conjectures.py), so the report cannot finish first on any machine."""
     out = tmp_path / "reports"
-    slow = str(ROOT / "tests" / "data" / "slow_conjecture.py")
+    slow = str(ROOT / "tests" / "data" / "misbehaving_conjectures.py") + "::slow-*"
     proc = subprocess.Popen([sys.executable, "-m", "checker", "report", "--jobs", "1", "--profile", "quick", "--out", str(out),
                              "DHL-MF", slow, "DHL-K"], cwd=ROOT, stderr=subprocess.PIPE, text=True)
     journal = out / report.JOURNAL
